@@ -406,3 +406,8 @@ func (u clientUsers) GetAPIKey(ctx context.Context, userID int) (string, error) 
 
 // Format never shows a credential.
 func (u clientUsers) Format(f fmt.State, verb rune) { u.c.Format(f, verb) }
+
+// StaticProvider returns a CredentialsProvider that always supplies c. It is
+// mostly useful in tests; a Client given fixed credentials with WithAPIKey
+// and friends can change them with SetCredentials.
+func StaticProvider(c Credentials) CredentialsProvider { return core.NewStaticCredentials(c) }
