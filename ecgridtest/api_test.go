@@ -1,0 +1,381 @@
+package ecgridtest_test
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ecgridkit/ecgrid/ecgridtest"
+)
+
+func TestREST_Success(t *testing.T) {
+	tests := map[string]struct {
+		method   string
+		route    string
+		target   int
+		caller   int
+		useBear  bool
+		session  bool
+		rotates  bool
+		wantSame bool // answer equals the target's key before the call
+	}{
+		"rotate self with X-API-Key":      {method: http.MethodPost, route: "key-generate", target: userID, caller: userID, rotates: true},
+		"read self with X-API-Key":        {method: http.MethodGet, route: "key", target: userID, caller: userID, wantSame: true},
+		"admin rotates other":             {method: http.MethodPost, route: "key-generate", target: otherID, caller: adminID, rotates: true},
+		"admin reads other":               {method: http.MethodGet, route: "key", target: otherID, caller: adminID, wantSame: true},
+		"root reads admin":                {method: http.MethodGet, route: "key", target: adminID, caller: rootID, wantSame: true},
+		"rotate self with bearer key":     {method: http.MethodPost, route: "key-generate", target: userID, caller: userID, useBear: true, rotates: true},
+		"read self with bearer session":   {method: http.MethodGet, route: "key", target: userID, caller: userID, useBear: true, session: true, wantSame: true},
+		"rotate self with bearer session": {method: http.MethodPost, route: "key-generate", target: userID, caller: userID, useBear: true, session: true, rotates: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := setup(t)
+			c := client(t, 0)
+			before := key(t, s, tc.target)
+			cred := key(t, s, tc.caller)
+			if tc.session {
+				cred = session2
+			}
+			hdr := apiKey(cred)
+			if tc.useBear {
+				hdr = bearer(cred)
+			}
+			r := restDo(t, c, tc.method, s.URL+"/v2/users/"+tc.route+"/"+itoa(tc.target), hdr)
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			assert.Equal(t, "application/json; charset=utf-8", r.Header.Get("Content-Type"))
+			require.True(t, r.JSON, "%s", r.Body)
+			assert.True(t, r.Env.Success)
+			assert.Empty(t, r.Env.ErrorCode)
+			require.NotNil(t, r.Env.Data)
+			assert.Regexp(t, guidShape, *r.Env.Data)
+			after := key(t, s, tc.target)
+			assert.Equal(t, after, *r.Env.Data)
+			if tc.rotates {
+				assert.NotEqual(t, before, after)
+				assert.Equal(t, 1, s.Rotations(tc.target))
+			} else {
+				assert.Equal(t, before, after)
+				assert.Equal(t, 0, s.Rotations(tc.target))
+			}
+		})
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestREST_Errors(t *testing.T) {
+	s := setup(t)
+	c := client(t, 0)
+	uk, ak := key(t, s, userID), key(t, s, adminID)
+	tests := map[string]struct {
+		method string
+		path   string
+		hdr    map[string]string
+		status int
+		code   string // "" = no envelope expected
+	}{
+		"no credential":                {http.MethodPost, "/v2/users/key-generate/2", nil, 401, "InvalidAPIKey"},
+		"unknown key":                  {http.MethodGet, "/v2/users/key/2", apiKey("nope-nope-nope-nope"), 401, "InvalidAPIKey"},
+		"session is not an API key":    {http.MethodGet, "/v2/users/key/2", apiKey(session2), 401, "InvalidAPIKey"},
+		"bad bearer":                   {http.MethodGet, "/v2/users/key/2", bearer("expired-token-123456"), 401, "InvalidSession"},
+		"basic auth":                   {http.MethodGet, "/v2/users/key/2", map[string]string{"Authorization": "Basic " + uk}, 401, "InvalidAPIKey"},
+		"user reads other":             {http.MethodGet, "/v2/users/key/3", apiKey(uk), 403, "AccessDenied"},
+		"user rotates other":           {http.MethodPost, "/v2/users/key-generate/1", apiKey(uk), 403, "AccessDenied"},
+		"user asks other unknown user": {http.MethodGet, "/v2/users/key/999", apiKey(uk), 403, "AccessDenied"},
+		"admin asks unknown user":      {http.MethodGet, "/v2/users/key/999", apiKey(ak), 404, "ObjectNotFound"},
+		"admin rotates unknown user":   {http.MethodPost, "/v2/users/key-generate/999", apiKey(ak), 404, "ObjectNotFound"},
+		"id not a number":              {http.MethodGet, "/v2/users/key/abc", apiKey(ak), 400, "InvalidParameter"},
+		"id zero":                      {http.MethodGet, "/v2/users/key/0", apiKey(ak), 400, "InvalidParameter"},
+		"id negative":                  {http.MethodPost, "/v2/users/key-generate/-2", apiKey(ak), 400, "InvalidParameter"},
+		"id beyond int32":              {http.MethodGet, "/v2/users/key/2147483648", apiKey(ak), 400, "InvalidParameter"},
+		"id with plus":                 {http.MethodGet, "/v2/users/key/+2", apiKey(ak), 400, "InvalidParameter"},
+		"bad credential before bad id": {http.MethodGet, "/v2/users/key/abc", apiKey("nope-nope-nope-nope"), 401, "InvalidAPIKey"},
+		"GET on rotate route":          {http.MethodGet, "/v2/users/key-generate/2", apiKey(uk), 405, ""},
+		"POST on read route":           {http.MethodPost, "/v2/users/key/2", apiKey(uk), 405, ""},
+		"unknown route":                {http.MethodGet, "/v2/users/2", apiKey(uk), 404, ""},
+		"route without id":             {http.MethodGet, "/v2/users/key/", apiKey(uk), 404, ""},
+		"route with extra segment":     {http.MethodPost, "/v2/users/key-generate/2/x", apiKey(uk), 404, ""},
+		"v1 route":                     {http.MethodPost, "/v1/users/key-generate/2", apiKey(uk), 404, ""},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			r := restDo(t, c, tc.method, s.URL+tc.path, tc.hdr)
+			require.Equal(t, tc.status, r.Status, "%s", r.Body)
+			if tc.code == "" {
+				assert.False(t, r.JSON, "no envelope expected: %s", r.Body)
+				assert.True(t, strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain"), r.Header.Get("Content-Type"))
+				if tc.status == 405 {
+					assert.NotEmpty(t, r.Header.Get("Allow"))
+				}
+				return
+			}
+			require.True(t, r.JSON, "%s", r.Body)
+			assert.Equal(t, "application/json; charset=utf-8", r.Header.Get("Content-Type"))
+			assert.False(t, r.Env.Success)
+			assert.Nil(t, r.Env.Data)
+			assert.Equal(t, tc.code, r.Env.ErrorCode)
+			assert.NotEmpty(t, r.Env.Message)
+			assert.Contains(t, string(r.Body), `"data":null`)
+		})
+	}
+	for _, id := range []int{adminID, userID, otherID, rootID} {
+		assert.Zero(t, s.Rotations(id), "user %d", id)
+	}
+	assert.Equal(t, uk, key(t, s, userID))
+}
+
+func TestREST_HeaderNameCaseInsensitive(t *testing.T) {
+	s := setup(t)
+	c := client(t, 0)
+	uk := key(t, s, userID)
+	for _, h := range []string{"X-API-Key", "x-api-key", "X-Api-Key"} {
+		r := restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", map[string]string{h: uk})
+		assert.Equal(t, http.StatusOK, r.Status, h)
+	}
+}
+
+func TestREST_BodyLimit(t *testing.T) {
+	s := setup(t)
+	c := client(t, 0)
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/v2/users/key-generate/2", strings.NewReader(strings.Repeat("x", ecgridtest.MaxRequestBody+1)))
+	require.NoError(t, err)
+	req.Header.Set("X-API-Key", key(t, s, userID))
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	assert.Zero(t, s.Rotations(userID))
+}
+
+func TestSOAP_Success(t *testing.T) {
+	type tc struct {
+		version, op, ns, prefix string
+		answerNS                string
+		session                 bool
+		caller, target          int
+	}
+	tests := map[string]tc{}
+	for _, v := range []string{"1.1", "1.2"} {
+		for _, op := range []string{"GenerateAPIKey", "UserGetAPIKey"} {
+			tests["SOAP "+v+" "+op] = tc{version: v, op: op, caller: userID, target: userID}
+			tests["SOAP "+v+" "+op+" prefixed www namespace"] = tc{version: v, op: op, ns: "http://www.ecgridos.net/", prefix: "ecg", caller: userID, target: userID}
+			tests["SOAP "+v+" "+op+" old namespace by admin"] = tc{version: v, op: op, ns: "http://ecgridos.net/", caller: adminID, target: otherID}
+			tests["SOAP "+v+" "+op+" session"] = tc{version: v, op: op, session: true, caller: userID, target: userID}
+			tests["SOAP "+v+" "+op+" custom answer namespace"] = tc{version: v, op: op, answerNS: "http://www.ecgridos.net/", caller: rootID, target: userID}
+		}
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var opts []ecgridtest.Option
+			wantNS := "https://os.ecgrid.io/"
+			if tc.answerNS != "" {
+				opts = append(opts, ecgridtest.WithNamespace(tc.answerNS))
+				wantNS = tc.answerNS
+			}
+			s := setup(t, opts...)
+			c := client(t, 0)
+			before := key(t, s, tc.target)
+			cred := key(t, s, tc.caller)
+			if tc.session {
+				cred = session2
+			}
+			r := soapDo(t, c, s.SOAPURL, soapReq{Version: tc.version, Op: tc.op, NS: tc.ns, Prefix: tc.prefix, SessionID: cred, UserID: itoa(tc.target)})
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			if tc.version == "1.1" {
+				assert.Equal(t, "text/xml; charset=utf-8", r.Header.Get("Content-Type"))
+				assert.Equal(t, "http://schemas.xmlsoap.org/soap/envelope/", r.Names["Envelope"])
+			} else {
+				assert.Equal(t, "application/soap+xml; charset=utf-8", r.Header.Get("Content-Type"))
+				assert.Equal(t, "http://www.w3.org/2003/05/soap-envelope", r.Names["Envelope"])
+			}
+			assert.Equal(t, wantNS, r.Names[tc.op+"Response"])
+			assert.Equal(t, wantNS, r.Names[tc.op+"Result"])
+			got := r.Fields[tc.op+"Result"]
+			assert.Regexp(t, guidShape, got)
+			assert.Equal(t, key(t, s, tc.target), got)
+			if tc.op == "GenerateAPIKey" {
+				assert.NotEqual(t, before, got)
+				assert.Equal(t, 1, s.Rotations(tc.target))
+			} else {
+				assert.Equal(t, before, got)
+				assert.Zero(t, s.Rotations(tc.target))
+			}
+		})
+	}
+}
+
+func TestSOAP_Errors(t *testing.T) {
+	s := setup(t)
+	c := client(t, 0)
+	uk, ak := key(t, s, userID), key(t, s, adminID)
+	tests := map[string]struct {
+		req    soapReq
+		status int
+		client bool // Client/Sender (else Server/Receiver)
+		code   string
+	}{
+		"bad session":                 {soapReq{Op: "GenerateAPIKey", SessionID: "bad-session-123456", UserID: "2"}, 500, true, "Authentication"},
+		"missing session":             {soapReq{Op: "UserGetAPIKey", UserID: "2", Body: `<soap:Envelope xmlns:soap="ENV"><soap:Body><UserGetAPIKey xmlns="https://os.ecgrid.io/"><UserID>2</UserID></UserGetAPIKey></soap:Body></soap:Envelope>`}, 500, true, "Authentication"},
+		"user on other user":          {soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "3"}, 500, true, "Authorization"},
+		"session on other user":       {soapReq{Op: "UserGetAPIKey", SessionID: session2, UserID: "1"}, 500, true, "Authorization"},
+		"admin on unknown user":       {soapReq{Op: "UserGetAPIKey", SessionID: ak, UserID: "999"}, 500, true, "ObjectNotFound"},
+		"user on unknown user":        {soapReq{Op: "UserGetAPIKey", SessionID: uk, UserID: "999"}, 500, true, "Authorization"},
+		"UserID not an int":           {soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "two"}, 500, true, "InvalidParameter"},
+		"UserID beyond int32":         {soapReq{Op: "GenerateAPIKey", SessionID: ak, UserID: "2147483648"}, 500, true, "InvalidParameter"},
+		"UserID zero":                 {soapReq{Op: "GenerateAPIKey", SessionID: ak, UserID: "0"}, 500, true, "InvalidParameter"},
+		"envelope namespace mismatch": {soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "2", EnvNS: "http://example.com/env"}, 500, true, "InvalidParameter"},
+		"unknown operation namespace": {soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "2", NS: "http://example.com/"}, 500, true, "InvalidParameter"},
+		"unknown operation":           {soapReq{Op: "Login", SessionID: uk, UserID: "2"}, 500, true, "InvalidParameter"},
+		"wrong action":                {soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "2", Action: ptr("https://os.ecgrid.io/UserGetAPIKey")}, 500, true, "InvalidParameter"},
+		"malformed XML":               {soapReq{Op: "GenerateAPIKey", Body: `<soap:Envelope xmlns:soap="x"><soap:Body>`}, 500, true, "InvalidParameter"},
+	}
+	for name, tc := range tests {
+		for _, v := range []string{"1.1", "1.2"} {
+			t.Run(name+" "+v, func(t *testing.T) {
+				q := tc.req
+				q.Version = v
+				if q.Body != "" {
+					env := "http://schemas.xmlsoap.org/soap/envelope/"
+					if v == "1.2" {
+						env = "http://www.w3.org/2003/05/soap-envelope"
+					}
+					q.Body = strings.ReplaceAll(q.Body, `"ENV"`, `"`+env+`"`)
+				}
+				r := soapDo(t, c, s.SOAPURL, q)
+				require.Equal(t, tc.status, r.Status, "%s", r.Body)
+				assertFault(t, r, v, tc.client, tc.code)
+			})
+		}
+	}
+	t.Run("missing SOAPAction 1.1", func(t *testing.T) {
+		r := soapDo(t, c, s.SOAPURL, soapReq{Version: "1.1", Op: "GenerateAPIKey", SessionID: uk, UserID: "2", NoAction: true})
+		require.Equal(t, 500, r.Status)
+		assertFault(t, r, "1.1", true, "InvalidParameter")
+	})
+	t.Run("action optional in 1.2", func(t *testing.T) {
+		r := soapDo(t, c, s.SOAPURL, soapReq{Version: "1.2", Op: "UserGetAPIKey", SessionID: uk, UserID: "2", NoAction: true})
+		require.Equal(t, 200, r.Status, "%s", r.Body)
+	})
+	t.Run("unsupported content type", func(t *testing.T) {
+		r, err := c.Post(s.SOAPURL, "application/json", strings.NewReader("{}"))
+		require.NoError(t, err)
+		r.Body.Close()
+		assert.Equal(t, http.StatusUnsupportedMediaType, r.StatusCode)
+	})
+	t.Run("body too large", func(t *testing.T) {
+		r, err := c.Post(s.SOAPURL, "text/xml", strings.NewReader(strings.Repeat(" ", ecgridtest.MaxRequestBody+1)))
+		require.NoError(t, err)
+		r.Body.Close()
+		assert.Equal(t, http.StatusRequestEntityTooLarge, r.StatusCode)
+	})
+	t.Run("GET without wsdl", func(t *testing.T) {
+		r, err := c.Get(s.SOAPURL)
+		require.NoError(t, err)
+		r.Body.Close()
+		assert.Equal(t, http.StatusMethodNotAllowed, r.StatusCode)
+	})
+	assert.Zero(t, s.Rotations(userID))
+	assert.Equal(t, uk, key(t, s, userID))
+}
+
+// assertFault checks a SOAP fault of the given version.
+func assertFault(t *testing.T, r soapResult, version string, client bool, code string) {
+	t.Helper()
+	if version == "1.1" {
+		assert.Equal(t, "text/xml; charset=utf-8", r.Header.Get("Content-Type"))
+		assert.Equal(t, "http://schemas.xmlsoap.org/soap/envelope/", r.Names["Fault"])
+		want := "soap:Server"
+		if client {
+			want = "soap:Client"
+		}
+		assert.Equal(t, want, r.Fields["faultcode"], "%s", r.Body)
+		assert.NotEmpty(t, r.Fields["faultstring"])
+		assert.Contains(t, string(r.Body), "<detail><ECGridOSSOAPErrorCode>")
+	} else {
+		assert.Equal(t, "application/soap+xml; charset=utf-8", r.Header.Get("Content-Type"))
+		assert.Equal(t, "http://www.w3.org/2003/05/soap-envelope", r.Names["Fault"])
+		want := "soap12:Receiver"
+		if client {
+			want = "soap12:Sender"
+		}
+		assert.Equal(t, want, r.Fields["Value"], "%s", r.Body)
+		assert.NotEmpty(t, r.Fields["Text"])
+		assert.Contains(t, string(r.Body), `<soap12:Text xml:lang="en">`)
+		assert.Contains(t, string(r.Body), "<soap12:Detail><ECGridOSSOAPErrorCode>")
+	}
+	assert.Equal(t, code, r.Fields["ECGridOSSOAPErrorCode"], "%s", r.Body)
+}
+
+func TestRotationInvalidatesOldKeyOnBothAPIs(t *testing.T) {
+	for _, via := range []string{"rest", "soap1.1", "soap1.2"} {
+		t.Run(via, func(t *testing.T) {
+			s := setup(t)
+			c := client(t, 0)
+			old := key(t, s, userID)
+			var fresh string
+			switch via {
+			case "rest":
+				r := restDo(t, c, http.MethodPost, s.URL+"/v2/users/key-generate/2", apiKey(old))
+				require.Equal(t, 200, r.Status)
+				fresh = *r.Env.Data
+			default:
+				r := soapDo(t, c, s.SOAPURL, soapReq{Version: strings.TrimPrefix(via, "soap"), Op: "GenerateAPIKey", SessionID: old, UserID: "2"})
+				require.Equal(t, 200, r.Status, "%s", r.Body)
+				fresh = r.Fields["GenerateAPIKeyResult"]
+			}
+			require.NotEqual(t, old, fresh)
+			require.Equal(t, fresh, key(t, s, userID))
+
+			// Old key rejected everywhere.
+			assert.Equal(t, "InvalidAPIKey", restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey(old)).Env.ErrorCode)
+			assert.Equal(t, "InvalidSession", restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", bearer(old)).Env.ErrorCode)
+			for _, v := range []string{"1.1", "1.2"} {
+				r := soapDo(t, c, s.SOAPURL, soapReq{Version: v, Op: "UserGetAPIKey", SessionID: old, UserID: "2"})
+				assert.Equal(t, 500, r.Status)
+				assert.Equal(t, "Authentication", r.Fields["ECGridOSSOAPErrorCode"])
+			}
+			// New key and the session work.
+			r := restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey(fresh))
+			assert.Equal(t, fresh, *r.Env.Data)
+			r = restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", bearer(session2))
+			assert.Equal(t, fresh, *r.Env.Data)
+			sr := soapDo(t, c, s.SOAPURL, soapReq{Version: "1.1", Op: "UserGetAPIKey", SessionID: session2, UserID: "2"})
+			assert.Equal(t, fresh, sr.Fields["UserGetAPIKeyResult"])
+			assert.Equal(t, 1, s.Rotations(userID))
+		})
+	}
+}
+
+func TestWSDL(t *testing.T) {
+	wsdl := []byte(`<?xml version="1.0"?><definitions/>`)
+	s := setup(t, ecgridtest.WithWSDL(wsdl))
+	c := client(t, 0)
+	for _, q := range []string{"?WSDL", "?wsdl", "?Wsdl"} {
+		r := restDo(t, c, http.MethodGet, s.SOAPURL+q, nil)
+		assert.Equal(t, 200, r.Status, q)
+		assert.Equal(t, wsdl, r.Body, q)
+		assert.Contains(t, r.Header.Get("Content-Type"), "xml")
+	}
+	s2 := setup(t)
+	r := restDo(t, c, http.MethodGet, s2.SOAPURL+"?WSDL", nil)
+	assert.Equal(t, 404, r.Status)
+}
+
+func TestBasePath(t *testing.T) {
+	s := setup(t, ecgridtest.WithBasePath("/mount/"))
+	c := client(t, 0)
+	require.True(t, strings.HasSuffix(s.URL, "/mount"), s.URL)
+	assert.Equal(t, s.URL+"/v4.1/prod/ECGridOS.asmx", s.SOAPURL)
+	uk := key(t, s, userID)
+	assert.Equal(t, 200, restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey(uk)).Status)
+	root := strings.TrimSuffix(s.URL, "/mount")
+	r := restDo(t, c, http.MethodGet, root+"/v2/users/key/2", apiKey(uk))
+	assert.Equal(t, 404, r.Status)
+	assert.False(t, r.JSON)
+	assert.Equal(t, 200, soapDo(t, c, s.SOAPURL, soapReq{Version: "1.2", Op: "UserGetAPIKey", SessionID: uk, UserID: "2"}).Status)
+}

@@ -1,0 +1,204 @@
+package ecgridtest
+
+import (
+	"net/http"
+	"time"
+)
+
+// DropMode says whether and how a fault drops the connection.
+type DropMode int
+
+const (
+	// DropNone answers normally (the default).
+	DropNone DropMode = iota
+	// DropBeforeApply hijacks and closes the TCP connection after reading the
+	// request, without performing the operation (the key is not rotated), even if
+	// Fault.Apply is set.
+	DropBeforeApply
+	// DropAfterApply performs the operation (rotates the key, if the credential
+	// allows it), then hijacks and closes the connection without answering.
+	DropAfterApply
+)
+
+// Fault is a misbehaviour queued with Server.Inject. It is consumed by the next
+// matching well-formed API calls (see the package documentation for what that
+// means and for the order in which the fields are honoured).
+type Fault struct {
+	// Times is how many matching calls the fault applies to; 0 means 1.
+	Times int
+	// Transport is "", "rest" or "soap"; "" matches both.
+	Transport string
+	// Op is "", "GenerateAPIKey" or "GetAPIKey"; "" matches both.
+	Op string
+	// Apply performs the real operation (rotates the key, subject to the normal
+	// credential checks) before answering with the fault. Default false: no rotation.
+	Apply bool
+	// Delay is slept before answering; the sleep ends early, and the response is
+	// aborted, if the client goes away or the server closes. With Apply the
+	// operation is performed before the delay.
+	Delay time.Duration
+	// Status is the HTTP status to answer with. REST: an envelope with
+	// success:false. SOAP: a fault, with HTTP 500 unless Status is given.
+	Status int
+	// RESTCode is the REST errorCode in the envelope; default derived from Status.
+	RESTCode string
+	// Message is the REST message / SOAP faultstring; a default is used if empty.
+	Message string
+	// FaultCode is the SOAP fault code, "Client" or "Server" (SOAP 1.1 names; they
+	// are mapped to "Sender"/"Receiver" for SOAP 1.2). Default derived from SOAPCode/Status.
+	FaultCode string
+	// SOAPCode is ECGridOSSOAPErrorCode in the fault detail: a name
+	// ("Authentication") or a number ("5"), sent as given. Default derived from
+	// RESTCode/Status.
+	SOAPCode string
+	// RetryAfter is the Retry-After header value, if any; it is added to whatever
+	// answer the fault produces.
+	RetryAfter string
+	// HTML answers an HTML error page (Content-Type text/html) with Status (default 502).
+	HTML bool
+	// Drop hijacks and closes the connection instead of answering. Note that Go's
+	// http.Transport silently resends an idempotent request (GET) that fails this
+	// way on a reused connection, which then consumes another use of the fault.
+	Drop DropMode
+	// Truncate sends a valid success answer cut in half: the Content-Length of the
+	// full body, half the body, then the connection is closed.
+	Truncate bool
+	// Oversize answers 200 with a well-formed-looking body of exactly this many
+	// bytes (a success answer whose key is huge; only spaces if too small for that).
+	Oversize int
+	// EmptyKey answers a success envelope / SOAP result with an empty key.
+	EmptyKey bool
+	// SuccessFalse answers REST with HTTP 200, success:false and RESTCode (default
+	// "InternalError"); SOAP with a fault body carried by HTTP 200.
+	SuccessFalse bool
+	// RedirectTo answers 307 with Location: RedirectTo + the original request URI.
+	RedirectTo string
+}
+
+// isError reports whether the fault asks for an error answer.
+func (f *Fault) isError() bool {
+	return f.Status != 0 || f.RESTCode != "" || f.FaultCode != "" || f.SOAPCode != ""
+}
+
+type pendingFault struct {
+	f    Fault
+	left int
+}
+
+// Inject queues a fault. Faults are kept in FIFO order; each API call consumes at
+// most one: the oldest queued fault that matches its transport and operation.
+func (s *Server) Inject(f Fault) {
+	n := f.Times
+	if n <= 0 {
+		n = 1
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &pendingFault{f: f, left: n})
+}
+
+// PendingFaults returns how many queued faults still have uses left.
+func (s *Server) PendingFaults() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.faults)
+}
+
+// takeFault consumes one use of the oldest fault matching transport and op.
+func (s *Server) takeFault(transport, op string) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, p := range s.faults {
+		if p.f.Transport != "" && p.f.Transport != transport {
+			continue
+		}
+		if p.f.Op != "" && p.f.Op != op {
+			continue
+		}
+		p.left--
+		if p.left <= 0 {
+			s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+		}
+		f := p.f
+		return &f
+	}
+	return nil
+}
+
+// answerer renders answers for one transport.
+type answerer interface {
+	success(w http.ResponseWriter, key string)
+	opError(w http.ResponseWriter, e *opError)
+	faultError(w http.ResponseWriter, f *Fault)
+	successFalse(w http.ResponseWriter, f *Fault)
+	successBody(key string) (contentType string, body []byte)
+	oversize(w http.ResponseWriter, n int)
+}
+
+// answer runs the operation (via run) and answers, honouring fault f if not nil.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, a answerer, f *Fault, run func() (string, *opError)) {
+	if f == nil {
+		if key, e := run(); e != nil {
+			a.opError(w, e)
+		} else {
+			a.success(w, key)
+		}
+		return
+	}
+
+	var (
+		key     string
+		e       *opError
+		applied bool
+	)
+	if f.Drop != DropBeforeApply && (f.Apply || f.Drop == DropAfterApply) {
+		key, e = run()
+		applied = true
+	}
+	if !s.wait(r.Context(), f.Delay) {
+		// The client went away or the server is closing: abort the response
+		// rather than let net/http complete it with an empty 200.
+		panic(http.ErrAbortHandler)
+	}
+	if f.Drop != DropNone {
+		s.drop(w)
+		return
+	}
+	if f.RetryAfter != "" {
+		w.Header().Set("Retry-After", f.RetryAfter)
+	}
+	switch {
+	case f.RedirectTo != "":
+		w.Header().Set("Location", f.RedirectTo+r.URL.RequestURI())
+		w.WriteHeader(http.StatusTemporaryRedirect)
+	case f.HTML:
+		writeHTML(w, f.Status, f.Message)
+	case f.Truncate:
+		if !applied || e != nil {
+			key = newKey()
+		}
+		ct, body := a.successBody(key)
+		extra := http.Header{}
+		if f.RetryAfter != "" {
+			extra.Set("Retry-After", f.RetryAfter)
+		}
+		s.writeTruncated(w, ct, extra, body)
+	case f.Oversize > 0:
+		a.oversize(w, f.Oversize)
+	case f.EmptyKey:
+		a.success(w, "")
+	case f.SuccessFalse:
+		a.successFalse(w, f)
+	case f.isError():
+		a.faultError(w, f)
+	default:
+		if !applied {
+			key, e = run()
+		}
+		if e != nil {
+			a.opError(w, e)
+		} else {
+			a.success(w, key)
+		}
+	}
+}
