@@ -108,6 +108,24 @@ var scenarios = []scenario{
 			func(w http.ResponseWriter, r *http.Request, v string) {
 				write(w, 200, soapContentType(v), soapDoc(v, `<GenerateAPIKeyResponse xmlns="`+ecgridNS+`"/>`))
 			})},
+	// Found against node-soap: its own fault is 1.2-shaped inside a 1.1
+	// envelope, with an undeclared prefix in the code and no detail.
+	{name: "node-soap handler fault", kind: ecgrid.ErrServer, unknown: true, status: 500,
+		answer: split(apiError(500, "InternalError", "", "", "handler failed"), func(w http.ResponseWriter, _ *http.Request, v string) {
+			p, ns := envelopeNS(v)
+			write(w, 500, soapContentType(v), `<?xml version="1.0" encoding="utf-8"?><`+p+`:Envelope xmlns:`+p+`="`+ns+`"  xmlns:tns="https://os.ecgrid.io/"><`+p+`:Body><`+p+`:Fault><`+p+`:Code><`+p+`:Value>SOAP-ENV:Server</`+p+`:Value><`+p+`:Subcode><`+p+`:Value>InternalServerError</`+p+`:Value></`+p+`:Subcode></`+p+`:Code><`+p+`:Reason><`+p+`:Text>Error: handler failed</`+p+`:Text></`+p+`:Reason></`+p+`:Fault></`+p+`:Body></`+p+`:Envelope>`)
+		})},
+	// Found against node-soap: the detail's child carries the envelope prefix.
+	{name: "node-soap prefixed error code", kind: ecgrid.ErrForbidden,
+		answer: split(apiError(403, "AccessDenied", "", "", "no"), func(w http.ResponseWriter, _ *http.Request, v string) {
+			p, ns := envelopeNS(v)
+			write(w, 500, soapContentType(v), `<?xml version="1.0" encoding="utf-8"?><`+p+`:Envelope xmlns:`+p+`="`+ns+`"><`+p+`:Body><`+p+`:Fault><`+p+`:Code><`+p+`:Value>`+p+`:Sender</`+p+`:Value></`+p+`:Code><`+p+`:Reason><`+p+`:Text>Not authorized for this user</`+p+`:Text></`+p+`:Reason><`+p+`:Detail><`+p+`:ECGridOSSOAPErrorCode>Authorization</`+p+`:ECGridOSSOAPErrorCode></`+p+`:Detail></`+p+`:Fault></`+p+`:Body></`+p+`:Envelope>`)
+		})},
+	// A gateway's 429 or 503 proves the call was refused, whatever body it carries.
+	{name: "503 with InternalError envelope / Server fault", kind: ecgrid.ErrUnavailable, status: 503,
+		answer: split(apiError(503, "InternalError", "", "", "maintenance"), func(w http.ResponseWriter, _ *http.Request, v string) {
+			write(w, 503, soapContentType(v), soapFaultDoc(v, "Server", "SystemError", "maintenance"))
+		})},
 	{name: "truncated body", kind: ecgrid.ErrBadResponse, unknown: true, answer: truncated},
 	{name: "oversized body", kind: ecgrid.ErrBadResponse, unknown: true, answer: oversized},
 	{name: "connection dropped after request", kind: ecgrid.ErrUnavailable, unknown: true, answer: drop},

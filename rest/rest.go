@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-resty/resty/v2"
 
@@ -124,7 +125,8 @@ func parse(op string, userID int, base *url.URL, status int, h http.Header, body
 		return "", core.RedirectError(op, core.TransportREST, userID, status, h.Get("Location"), base)
 	}
 	var env envelope
-	isEnvelope := json.Unmarshal(body, &env) == nil && env.Success != nil
+	// encoding/json would turn invalid UTF-8 into U+FFFD: such a body is not trusted.
+	isEnvelope := utf8.Valid(body) && json.Unmarshal(body, &env) == nil && env.Success != nil
 	ok2xx := status >= 200 && status <= 299
 	e := &core.Error{Op: op, Transport: core.TransportREST, UserID: userID, StatusCode: status}
 	if isEnvelope && *env.Success && ok2xx {
@@ -141,10 +143,13 @@ func parse(op string, userID int, base *url.URL, status int, h http.Header, body
 		return "", e
 	}
 	if isEnvelope {
-		e.Code = core.Truncate(env.ErrorCode, 64)
+		e.Code = core.Truncate(core.Redact(env.ErrorCode, secrets...), 64)
 		e.Message = core.Truncate(core.Redact(env.Message, secrets...), maxMessage)
 	}
-	e.Kind = core.KindForCode(e.Code)
+	e.Kind = core.KindForRefusal(status)
+	if e.Kind == nil {
+		e.Kind = core.KindForCode(e.Code)
+	}
 	if e.Kind == nil {
 		switch {
 		case ok2xx && isEnvelope:

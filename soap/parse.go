@@ -35,7 +35,8 @@ var errDepth = errors.New("XML nested too deeply")
 func parseAnswer(a *answer, body []byte, response, result string) error {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.CharsetReader = charsetReader
-	var stack [maxDepth]string
+	var names [maxDepth]xml.Name // as written, prefix in Space, to check end tags
+	var path [maxDepth]string    // local names, for matching
 	depth := 0
 	seenRoot := false
 	var text *strings.Builder
@@ -61,19 +62,29 @@ func parseAnswer(a *answer, body []byte, response, result string) error {
 				}
 				seenRoot = true
 				if t.Name.Local != "Envelope" {
-					return fmt.Errorf("root element is <%s>, not a SOAP Envelope", t.Name.Local)
+					return errors.New("the root element is not a SOAP Envelope")
 				}
 			}
-			stack[depth] = t.Name.Local
+			if text == &a.result {
+				return errors.New("an element inside the result")
+			}
+			names[depth], path[depth] = t.Name, t.Name.Local
 			depth++
-			text = a.target(stack[:depth], response, result)
+			hadResult := a.hasResult
+			text = a.target(path[:depth], response, result)
+			if text == &a.result && hadResult {
+				return errors.New("more than one result element")
+			}
 		case xml.EndElement:
-			if depth == 0 || stack[depth-1] != t.Name.Local {
-				return fmt.Errorf("unexpected end element </%s>", t.Name.Local)
+			if depth == 0 || names[depth-1] != t.Name {
+				return errors.New("an end tag does not match its start tag")
 			}
 			depth--
 			text = nil
 		case xml.CharData:
+			if depth == 0 && len(bytes.TrimSpace(t)) != 0 {
+				return errors.New("text outside the root element")
+			}
 			if text != nil {
 				text.Write(t)
 			}
@@ -118,10 +129,15 @@ func classify(o *operation, userID, status int, h http.Header, body []byte, secr
 	perr := parseAnswer(&a, body, o.response, o.result)
 	switch {
 	case perr == nil && a.fault:
-		e.FaultCode = localPart(strings.TrimSpace(a.faultCode.String()))
-		e.Code = core.Truncate(strings.TrimSpace(a.code.String()), 64)
+		e.FaultCode = core.Truncate(core.Redact(localPart(strings.TrimSpace(a.faultCode.String())), secrets...), 64)
+		e.Code = core.Truncate(core.Redact(strings.TrimSpace(a.code.String()), secrets...), 64)
 		e.Message = core.Truncate(core.Redact(strings.TrimSpace(a.reason.String()), secrets...), 512)
 		server := e.FaultCode == "Server" || e.FaultCode == "Receiver" || e.FaultCode == ""
+		if refused := core.KindForRefusal(status); refused != nil {
+			// A 429 or 503 proves the request was refused, whatever fault came with it.
+			e.Kind, e.Outcome = refused, core.OutcomeNotApplied
+			break
+		}
 		e.Kind = core.KindForCode(e.Code)
 		if e.Kind == nil {
 			if server {
@@ -147,8 +163,8 @@ func classify(o *operation, userID, status int, h http.Header, body []byte, secr
 	case is2xx(status):
 		e.Kind, e.Outcome = core.ErrBadResponse, core.OutcomeUnknown
 		if perr != nil {
-			e.Message = "the answer is not a readable SOAP envelope"
-			e.Err = perr
+			e.Message = "the answer is not a readable SOAP envelope: " +
+				core.Truncate(core.Redact(perr.Error(), secrets...), 200)
 		} else {
 			e.Message = "the answer has no <" + o.result + "> in <" + o.response + ">"
 		}

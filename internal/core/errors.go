@@ -193,6 +193,19 @@ func KindForCode(code string) error {
 	return nil
 }
 
+// KindForRefusal returns the kind of a status that proves the service
+// refused the request without processing it (429, 503), whatever the body
+// says, or nil.
+func KindForRefusal(status int) error {
+	switch status {
+	case 429:
+		return ErrRateLimited
+	case 503:
+		return ErrUnavailable
+	}
+	return nil
+}
+
 // KindForStatus maps an HTTP status without a usable error code to a kind.
 func KindForStatus(status int) error {
 	switch {

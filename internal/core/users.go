@@ -115,7 +115,7 @@ func CheckSecret(name, v string) error {
 		return fmt.Errorf("the %s has leading or trailing white space", name)
 	}
 	for _, r := range v {
-		if r < 0x20 || r == 0x7f || r == 0xFFFE || r == 0xFFFF {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError || r == 0xFFFE || r == 0xFFFF {
 			return fmt.Errorf("the %s contains a control character", name)
 		}
 	}
