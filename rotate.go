@@ -100,8 +100,9 @@ func (e *rotateError) Unwrap() []error { return []error{e.kind, e.err} }
 // current key with GetAPIKey (using opts.Recovery, or the client's own
 // credentials) to find out: a key other than the old one means the rotation
 // happened, and RotateAPIKey carries on with it as if the call had succeeded
-// (Rotation.Recovered is set); otherwise it returns the generation's error,
-// joined with the recovery's error if that failed too.
+// (Rotation.Recovered is set); if the current key is still the old one, it
+// returns the generation's error with the outcome settled as not applied;
+// if the recovery fails, both errors, joined.
 //
 // On failure after the rotation (Persist or Verify), the returned Rotation
 // still holds the new key, with an error matching ErrPersist or ErrVerify.
@@ -128,7 +129,15 @@ func (c *Client) RotateAPIKey(ctx context.Context, userID int, opts RotateOption
 		}
 		r.Recovered = true
 		if old.APIKey != "" && subtle.ConstantTimeCompare([]byte(current), []byte(old.APIKey)) == 1 {
-			return r, err // the old key is still the current one: nothing was rotated
+			// The old key is still the current one: nothing was rotated, and
+			// the failure is now a definite one.
+			var e *Error
+			if errors.As(err, &e) {
+				settled := *e
+				settled.Outcome = OutcomeNotApplied
+				return r, &settled
+			}
+			return r, err
 		}
 		// The current key differs from the old one, or the client holds no
 		// API key to compare with: either way it is the key that works now.
