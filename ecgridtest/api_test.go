@@ -366,6 +366,19 @@ func TestWSDL(t *testing.T) {
 	assert.Equal(t, 404, r.Status)
 }
 
+// TestWSDLAddressRewritten checks the port addresses point at the fake, as
+// ASMX points them at the host that served the WSDL.
+func TestWSDLAddressRewritten(t *testing.T) {
+	wsdl := []byte(`<definitions><service><port><soap:address location="https://os.ecgrid.io/v4.1/prod/ECGridOS.asmx" /></port>` +
+		`<port><soap12:address  location="https://os.ecgrid.io/x" /></port></service></definitions>`)
+	s := setup(t, ecgridtest.WithWSDL(wsdl))
+	r := restDo(t, client(t, 0), http.MethodGet, s.SOAPURL+"?wsdl", nil)
+	require.Equal(t, 200, r.Status)
+	body := string(r.Body)
+	assert.NotContains(t, body, "os.ecgrid.io")
+	assert.Equal(t, 2, strings.Count(body, `location="`+s.SOAPURL+`"`), body)
+}
+
 func TestBasePath(t *testing.T) {
 	s := setup(t, ecgridtest.WithBasePath("/mount/"))
 	c := client(t, 0)

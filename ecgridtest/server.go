@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -123,7 +124,9 @@ func WithAddr(addr string) Option {
 func WithNamespace(ns string) Option { return func(c *config) { c.ns = ns } }
 
 // WithWSDL sets the bytes served at GET <SOAP endpoint>?WSDL (the query key is matched
-// case-insensitively). Without it that request gets 404.
+// case-insensitively). As ASMX does, the location of every soap:address and
+// soap12:address in it is rewritten to the server's own SOAPURL, so a client
+// built from the WSDL calls the fake. Without it that request gets 404.
 func WithWSDL(b []byte) Option {
 	return func(c *config) { c.wsdl = append([]byte(nil), b...) }
 }
@@ -237,6 +240,7 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	s.URL = "http://" + host + s.basePath
 	s.SOAPURL = s.URL + SOAPPath
+	s.wsdl = rewriteAddress(s.wsdl, s.SOAPURL)
 
 	errLog := c.errorLog
 	if errLog == nil {
@@ -644,4 +648,15 @@ func writeHTML(w http.ResponseWriter, status int, msg string) {
 	_, _ = io.WriteString(w, "<!DOCTYPE html>\n<html><head><title>"+escapeText(title)+
 		"</title></head><body><h1>"+escapeText(title)+"</h1><p>"+escapeText(msg)+
 		"</p><hr><address>ecgridtest</address></body></html>\n")
+}
+
+// addressLocation matches the location attribute of a WSDL port address.
+var addressLocation = regexp.MustCompile(`(<[A-Za-z_][\w.-]*:address\s+location=")[^"]*(")`)
+
+// rewriteAddress points every port address in wsdl at endpoint.
+func rewriteAddress(wsdl []byte, endpoint string) []byte {
+	if wsdl == nil {
+		return nil
+	}
+	return addressLocation.ReplaceAll(wsdl, []byte("${1}"+strings.ReplaceAll(endpoint, "$", "$$")+"${2}"))
 }
