@@ -340,13 +340,13 @@ func usable(c Credentials, t Transport, fallback bool) error {
 	if c == (Credentials{}) {
 		return errors.New("no credential: give WithAPIKey, WithSessionID (SOAP), WithBearerToken (REST) or WithCredentialsProvider")
 	}
-	if err := c.Validate(); err != nil {
+	if err := core.ValidateCredentials(c); err != nil {
 		return err
 	}
-	if _, _, ok := c.REST(); t == REST && !ok {
+	if _, _, ok := core.RESTHeader(c); t == REST && !ok {
 		return errors.New("the REST transport can't use a SOAP session ID: give WithAPIKey or WithBearerToken")
 	}
-	if _, ok := c.SOAP(); (t == SOAP || fallback) && !ok {
+	if _, ok := core.SOAPSession(c); (t == SOAP || fallback) && !ok {
 		return errors.New("the SOAP transport can't use a bearer token: give WithAPIKey or WithSessionID")
 	}
 	return nil

@@ -75,12 +75,12 @@ func (c *Client) do(ctx context.Context, op, method, prefix string, userID int) 
 	if err != nil {
 		return "", core.NewError(op, core.TransportREST, userID, core.ErrUnauthorized, "the credentials provider failed", err)
 	}
-	header, value, ok := creds.REST()
+	header, value, ok := core.RESTHeader(creds)
 	if !ok {
 		return "", core.NewError(op, core.TransportREST, userID, core.ErrInvalidInput,
 			"no API key or bearer token is set: REST can't use a SOAP session ID", core.ErrNoCredentials)
 	}
-	if err := creds.Validate(); err != nil {
+	if err := core.ValidateCredentials(creds); err != nil {
 		return "", core.NewError(op, core.TransportREST, userID, core.ErrInvalidInput, err.Error(), nil)
 	}
 	tctx, tr := core.Track(ctx)
@@ -92,7 +92,7 @@ func (c *Client) do(ctx context.Context, op, method, prefix string, userID int) 
 		}
 		return "", core.NetworkError(op, core.TransportREST, userID, err, tr.Sent())
 	}
-	return parse(op, userID, c.base, resp.StatusCode(), resp.Header(), resp.Body(), creds.Secrets())
+	return parse(op, userID, c.base, resp.StatusCode(), resp.Header(), resp.Body(), core.Secrets(creds))
 }
 
 func bodyError(op string, userID, status int, err error) *core.Error {
@@ -105,7 +105,7 @@ func bodyError(op string, userID, status int, err error) *core.Error {
 	}
 	e := &core.Error{Op: op, Transport: core.TransportREST, UserID: userID, StatusCode: status,
 		Kind: kind, Message: "the answer could not be read", Err: err}
-	e.ClassifyStatusOutcome()
+	e.Outcome = core.StatusOutcome(e.Kind, e.StatusCode)
 	return e
 }
 
@@ -167,10 +167,10 @@ func parse(op string, userID int, base *url.URL, status int, h http.Header, body
 	if !isEnvelope && !ok2xx {
 		e.Message = "the answer is not an ECGrid JSON envelope"
 		if ct := h.Get("Content-Type"); ct != "" {
-			e.Message += " (" + core.Truncate(ct, 64) + ")"
+			e.Message += " (" + core.Truncate(core.Redact(ct, secrets...), 64) + ")"
 		}
 	}
-	e.ClassifyStatusOutcome()
+	e.Outcome = core.StatusOutcome(e.Kind, e.StatusCode)
 	if e.Kind == core.ErrRateLimited || status == http.StatusServiceUnavailable {
 		e.RetryAfter = core.ParseRetryAfter(h.Get("Retry-After"), time.Now())
 	}

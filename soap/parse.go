@@ -172,9 +172,9 @@ func classify(o *operation, userID, status int, h http.Header, body []byte, secr
 		e.Kind = core.KindForStatus(status)
 		e.Message = "the answer is not a SOAP fault"
 		if ct := h.Get("Content-Type"); ct != "" {
-			e.Message += " (" + core.Truncate(ct, 64) + ")"
+			e.Message += " (" + core.Truncate(core.Redact(ct, secrets...), 64) + ")"
 		}
-		e.ClassifyStatusOutcome()
+		e.Outcome = core.StatusOutcome(e.Kind, e.StatusCode)
 	}
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		e.RetryAfter = core.ParseRetryAfter(h.Get("Retry-After"), time.Now())

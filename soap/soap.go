@@ -122,12 +122,12 @@ func (c *Client) do(ctx context.Context, o *operation, userID int) (string, erro
 	if err != nil {
 		return "", core.NewError(o.op, core.TransportSOAP, userID, core.ErrUnauthorized, "the credentials provider failed", err)
 	}
-	session, ok := creds.SOAP()
+	session, ok := core.SOAPSession(creds)
 	if !ok {
 		return "", core.NewError(o.op, core.TransportSOAP, userID, core.ErrInvalidInput,
 			"no session ID or API key is set: SOAP can't use a bearer token", core.ErrNoCredentials)
 	}
-	if err := creds.Validate(); err != nil {
+	if err := core.ValidateCredentials(creds); err != nil {
 		return "", core.NewError(o.op, core.TransportSOAP, userID, core.ErrInvalidInput, err.Error(), nil)
 	}
 
@@ -166,7 +166,7 @@ func (c *Client) do(ctx context.Context, o *operation, userID int) (string, erro
 		if !is2xx(resp.StatusCode) {
 			e.Kind = core.KindForStatus(resp.StatusCode)
 		}
-		e.ClassifyStatusOutcome()
+		e.Outcome = core.StatusOutcome(e.Kind, e.StatusCode)
 		if is2xx(resp.StatusCode) {
 			e.Outcome = core.OutcomeUnknown
 		}
@@ -175,7 +175,7 @@ func (c *Client) do(ctx context.Context, o *operation, userID int) (string, erro
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		return "", core.RedirectError(o.op, core.TransportSOAP, userID, resp.StatusCode, resp.Header.Get("Location"), c.endpoint)
 	}
-	return classify(o, userID, resp.StatusCode, resp.Header, buf.Bytes(), creds.Secrets())
+	return classify(o, userID, resp.StatusCode, resp.Header, buf.Bytes(), core.Secrets(creds))
 }
 
 // envelope returns the request body of operation o: every value escaped.

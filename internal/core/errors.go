@@ -274,11 +274,11 @@ func Truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// ClassifyStatusOutcome sets e.Outcome from its kind and status: a 5xx other
-// than 501 and 503 may have been processed.
-func (e *Error) ClassifyStatusOutcome() {
-	e.Outcome = OutcomeForKind(e.Kind)
-	if e.StatusCode/100 == 5 && e.StatusCode != 501 && e.StatusCode != 503 {
-		e.Outcome = OutcomeUnknown
+// StatusOutcome returns the outcome of a failure of that kind answered with
+// that status: a 5xx other than 501 and 503 may have been processed.
+func StatusOutcome(kind error, status int) Outcome {
+	if status/100 == 5 && status != 501 && status != 503 {
+		return OutcomeUnknown
 	}
+	return OutcomeForKind(kind)
 }

@@ -50,9 +50,9 @@ func (c Credentials) GoString() string { return c.String() }
 // Format prints String for every verb.
 func (c Credentials) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
 
-// REST returns the header name and value the REST transport sends, preferring
-// the API key over a bearer token.
-func (c Credentials) REST() (header, value string, ok bool) {
+// RESTHeader returns the header name and value the REST transport sends,
+// preferring the API key over a bearer token.
+func RESTHeader(c Credentials) (header, value string, ok bool) {
 	switch {
 	case c.APIKey != "":
 		return "X-API-Key", c.APIKey, true
@@ -62,9 +62,9 @@ func (c Credentials) REST() (header, value string, ok bool) {
 	return "", "", false
 }
 
-// SOAP returns the SessionID the SOAP transport sends, preferring a session
-// ID over an API key.
-func (c Credentials) SOAP() (string, bool) {
+// SOAPSession returns the SessionID the SOAP transport sends, preferring a
+// session ID over an API key.
+func SOAPSession(c Credentials) (string, bool) {
 	switch {
 	case c.SessionID != "":
 		return c.SessionID, true
@@ -74,8 +74,8 @@ func (c Credentials) SOAP() (string, bool) {
 	return "", false
 }
 
-// Secrets returns the non-empty secrets, for redaction.
-func (c Credentials) Secrets() []string {
+// Secrets returns the non-empty secrets of c, for redaction.
+func Secrets(c Credentials) []string {
 	var s []string
 	for _, v := range []string{c.APIKey, c.SessionID, c.BearerToken} {
 		if v != "" {
@@ -85,9 +85,10 @@ func (c Credentials) Secrets() []string {
 	return s
 }
 
-// Validate checks that every set credential can be sent as it is: as an HTTP
-// header value and as XML text. It never includes a value in its error.
-func (c Credentials) Validate() error {
+// ValidateCredentials checks that every set credential can be sent as it is:
+// as an HTTP header value and as XML text. It never includes a value in its
+// error.
+func ValidateCredentials(c Credentials) error {
 	for _, f := range []struct{ name, v string }{
 		{"API key", c.APIKey}, {"session ID", c.SessionID}, {"bearer token", c.BearerToken},
 	} {
