@@ -9,9 +9,15 @@ import (
 	"unicode/utf8"
 )
 
-// Users is the contract both transports implement.
+// Users is the contract both transports implement; ecgrid.Users documents it.
 type Users interface {
+	// GenerateAPIKey creates a new API key for the user and returns it. The
+	// user's previous key stops working at once. On failure it returns an
+	// *Error; errors.Is(err, ErrOutcomeUnknown) says the key may have been
+	// rotated anyway, so read the current key with GetAPIKey.
 	GenerateAPIKey(ctx context.Context, userID int) (string, error)
+	// GetAPIKey returns the user's current API key without changing it, or
+	// an *Error.
 	GetAPIKey(ctx context.Context, userID int) (string, error)
 }
 
