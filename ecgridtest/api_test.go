@@ -232,6 +232,8 @@ func TestSOAP_Errors(t *testing.T) {
 		"unknown operation namespace": {soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "2", NS: "http://example.com/"}, 500, true, "InvalidParameter"},
 		"unknown operation":           {soapReq{Op: "Login", SessionID: uk, UserID: "2"}, 500, true, "InvalidParameter"},
 		"wrong action":                {soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "2", Action: ptr("https://os.ecgrid.io/UserGetAPIKey")}, 500, true, "InvalidParameter"},
+		"action with a longer name":   {soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "2", Action: ptr("https://os.ecgrid.io/XGenerateAPIKey")}, 500, true, "InvalidParameter"},
+		"action in another namespace": {soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "2", Action: ptr("http://www.ecgridos.net/GenerateAPIKey")}, 500, true, "InvalidParameter"},
 		"malformed XML":               {soapReq{Op: "GenerateAPIKey", Body: `<soap:Envelope xmlns:soap="x"><soap:Body>`}, 500, true, "InvalidParameter"},
 	}
 	for name, tc := range tests {

@@ -43,8 +43,8 @@
 // # SOAP
 //
 // Server.SOAPURL (URL + "/v4.1/prod/ECGridOS.asmx") accepts POSTed SOAP 1.1
-// (Content-Type text/xml, SOAPAction header required, its value with quotes stripped
-// must end in the operation name) and SOAP 1.2 (Content-Type application/soap+xml;
+// (Content-Type text/xml, SOAPAction header required: with quotes stripped, it must
+// be the operation's namespace followed by its name, as ASMX derives it) and SOAP 1.2 (Content-Type application/soap+xml;
 // the action parameter is optional but checked if present); other content types get
 // 415. The envelope is read by local element names with any prefixes; its namespace
 // must be the one of the version announced by the Content-Type and the operation

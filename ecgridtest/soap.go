@@ -131,7 +131,7 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request) {
 	case !v12 && !hasAction:
 		a.clientFault(w, soapCodeInvalidParameter, "The SOAPAction header is required for SOAP 1.1.")
 		return
-	case hasAction && !strings.HasSuffix(action, call.op):
+	case hasAction && action != expectedAction(call.opNS, call.op):
 		a.clientFault(w, soapCodeInvalidParameter, fmt.Sprintf(
 			"Server did not recognize the value of the SOAP action %q for operation %s.", action, call.op))
 		return
@@ -493,3 +493,12 @@ func (a soapAnswerer) successFalse(w http.ResponseWriter, f *Fault) {
 
 var _ answerer = soapAnswerer{}
 var _ answerer = restAnswerer{}
+
+// expectedAction is the SOAP action ASMX derives for an operation: its
+// namespace, a slash unless the namespace ends in one, and its name.
+func expectedAction(ns, op string) string {
+	if strings.HasSuffix(ns, "/") {
+		return ns + op
+	}
+	return ns + "/" + op
+}
