@@ -84,15 +84,18 @@ func scrubURLError(err error) error {
 	return err
 }
 
-// PrepareHTTPClient returns a copy of hc (or a default client) that never
-// follows redirects: ECGrid does not redirect API calls, and following one
+// PrepareHTTPClient returns a copy of hc (or a default client), with a pooled
+// transport if it has none, that never follows redirects: ECGrid does not redirect API calls, and following one
 // could send the credential to another host or turn a POST into a GET. The
 // 3xx answer is handed back to the transport, which reports it.
 func PrepareHTTPClient(hc *http.Client) *http.Client {
 	var c http.Client
 	if hc != nil {
 		c = *hc
-	} else {
+	}
+	if c.Transport == nil {
+		// Enough idle connections per host for many goroutines sharing one
+		// client, instead of net/http's default of 2.
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConns = 256
 		t.MaxIdleConnsPerHost = 128
