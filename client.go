@@ -179,7 +179,9 @@ func WithSOAPNamespace(ns string) Option {
 
 // WithHTTPClient sets the *http.Client requests go through. The client is
 // copied, never modified; the copy never follows redirects. Its Timeout, if
-// set, bounds each attempt.
+// set, bounds each attempt. Without this option (or with a client whose
+// Transport is nil) the client uses a pooled transport that keeps up to 64
+// connections per host and makes further concurrent requests wait for one.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {

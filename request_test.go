@@ -181,3 +181,27 @@ func TestSOAPSessionPreferredOverAPIKey(t *testing.T) {
 		})
 	}
 }
+
+// TestRESTPostHasEmptyBody checks key generation sends no body, declared as
+// Content-Length: 0 rather than an empty chunked stream.
+func TestRESTPostHasEmptyBody(t *testing.T) {
+	type seen struct {
+		contentLength    int64
+		transferEncoding []string
+		body             string
+	}
+	got := make(chan seen, 1)
+	s := newServer(t, nil)
+	s.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- seen{r.ContentLength, r.TransferEncoding, string(b)}
+		success(testNewKey)(w, r, "")
+	})
+	c := clientFor(t, transports[0], s.URL)
+	_, err := c.Users().GenerateAPIKey(context.Background(), 42)
+	require.NoError(t, err)
+	g := <-got
+	assert.Equal(t, int64(0), g.contentLength)
+	assert.Empty(t, g.transferEncoding)
+	assert.Empty(t, g.body)
+}

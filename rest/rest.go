@@ -39,7 +39,6 @@ func New(cfg core.Config) *Client {
 	r := resty.NewWithClient(&hc).
 		SetLogger(nopLogger{}).
 		SetCookieJar(nil).
-		SetResponseBodyLimit(core.MaxBodySize).
 		SetHeader("User-Agent", cfg.UserAgent).
 		SetHeader("Accept", "application/json")
 	base := cfg.RESTBase.String()
@@ -84,29 +83,30 @@ func (c *Client) do(ctx context.Context, op, method, prefix string, userID int) 
 		return "", core.NewError(op, core.TransportREST, userID, core.ErrInvalidInput, err.Error(), nil)
 	}
 	tctx, tr := core.Track(ctx)
-	resp, err := c.r.R().SetContext(tctx).SetHeader(header, value).Execute(method, prefix+strconv.Itoa(userID))
-	if err != nil {
-		if resp != nil && resp.RawResponse != nil {
-			// An answer arrived but its body could not be read in full.
-			return "", bodyError(op, userID, resp.StatusCode(), err)
+	// The body is read here, through the size limit into a pooled buffer:
+	// resty's own reading allocates as it grows and parses nothing we need.
+	req := c.r.R().SetContext(tctx).SetHeader(header, value).SetDoNotParseResponse(true)
+	if method == http.MethodPost {
+		// No body: send "Content-Length: 0". Without it resty hands net/http
+		// an empty reader of unknown length, which goes out chunked after a
+		// read-all copy of nothing.
+		req.SetContentLength(true)
+	}
+	resp, err := req.Execute(method, prefix+strconv.Itoa(userID))
+	if err != nil || resp == nil || resp.RawResponse == nil {
+		if err == nil {
+			err = errors.New("no response")
 		}
 		return "", core.NetworkError(op, core.TransportREST, userID, err, tr.Sent())
 	}
-	return parse(op, userID, c.base, resp.StatusCode(), resp.Header(), resp.Body(), core.Secrets(creds))
-}
-
-func bodyError(op string, userID, status int, err error) *core.Error {
-	if errors.Is(err, resty.ErrResponseBodyTooLarge) {
-		err = core.ErrBodyTooLarge
+	raw := resp.RawResponse
+	defer raw.Body.Close()
+	body, release, err := core.ReadBody(raw.Body)
+	defer release()
+	if err != nil {
+		return "", core.BodyError(op, core.TransportREST, userID, raw.StatusCode, err)
 	}
-	kind := core.ErrBadResponse
-	if status < 200 || status > 299 {
-		kind = core.KindForStatus(status)
-	}
-	e := &core.Error{Op: op, Transport: core.TransportREST, UserID: userID, StatusCode: status,
-		Kind: kind, Message: "the answer could not be read", Err: err}
-	e.Outcome = core.StatusOutcome(e.Kind, e.StatusCode)
-	return e
+	return parse(op, userID, c.base, raw.StatusCode, raw.Header, body, core.Secrets(creds))
 }
 
 type envelope struct {
@@ -131,7 +131,7 @@ func parse(op string, userID int, base *url.URL, status int, h http.Header, body
 	e := &core.Error{Op: op, Transport: core.TransportREST, UserID: userID, StatusCode: status}
 	if isEnvelope && *env.Success && ok2xx {
 		var key string
-		if err := json.Unmarshal(env.Data, &key); err == nil && key != "" {
+		if err := jsonString(env.Data, &key); err == nil && key != "" {
 			if core.CheckSecret("key", key) == nil {
 				return key, nil
 			}
@@ -175,6 +175,23 @@ func parse(op string, userID int, base *url.URL, status int, h http.Header, body
 		e.RetryAfter = core.ParseRetryAfter(h.Get("Retry-After"), time.Now())
 	}
 	return "", e
+}
+
+// jsonString decodes a JSON value into s as json.Unmarshal does. A plain
+// string (no escapes, valid UTF-8: every key) is sliced out directly, which
+// gives the same result without a second decoder pass.
+func jsonString(raw json.RawMessage, s *string) error {
+	n := len(raw)
+	if n < 2 || raw[0] != '"' || raw[n-1] != '"' || !utf8.Valid(raw) {
+		return json.Unmarshal(raw, s)
+	}
+	for _, c := range raw[1 : n-1] {
+		if c == '\\' || c == '"' {
+			return json.Unmarshal(raw, s)
+		}
+	}
+	*s = string(raw[1 : n-1])
+	return nil
 }
 
 type nopLogger struct{}

@@ -10,12 +10,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/ecgridkit/ecgrid/internal/core"
 )
@@ -115,8 +113,6 @@ func (c *Client) GetAPIKey(ctx context.Context, userID int) (string, error) {
 	return c.do(ctx, &c.get, userID)
 }
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 func (c *Client) do(ctx context.Context, o *operation, userID int) (string, error) {
 	creds, err := c.creds.Credentials(ctx)
 	if err != nil {
@@ -148,34 +144,15 @@ func (c *Client) do(ctx context.Context, o *operation, userID int) (string, erro
 		return "", core.NetworkError(o.op, core.TransportSOAP, userID, err, tr.Sent())
 	}
 	defer resp.Body.Close()
-
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 64<<10 {
-			bufPool.Put(buf)
-		}
-	}()
-	_, err = buf.ReadFrom(io.LimitReader(resp.Body, core.MaxBodySize+1))
-	if err == nil && buf.Len() > core.MaxBodySize {
-		err = core.ErrBodyTooLarge
-	}
+	body, release, err := core.ReadBody(resp.Body)
+	defer release()
 	if err != nil {
-		e := &core.Error{Op: o.op, Transport: core.TransportSOAP, UserID: userID, StatusCode: resp.StatusCode,
-			Kind: core.ErrBadResponse, Message: "the answer could not be read", Err: err}
-		if !is2xx(resp.StatusCode) {
-			e.Kind = core.KindForStatus(resp.StatusCode)
-		}
-		e.Outcome = core.StatusOutcome(e.Kind, e.StatusCode)
-		if is2xx(resp.StatusCode) {
-			e.Outcome = core.OutcomeUnknown
-		}
-		return "", e
+		return "", core.BodyError(o.op, core.TransportSOAP, userID, resp.StatusCode, err)
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		return "", core.RedirectError(o.op, core.TransportSOAP, userID, resp.StatusCode, resp.Header.Get("Location"), c.endpoint)
 	}
-	return classify(o, userID, resp.StatusCode, resp.Header, buf.Bytes(), core.Secrets(creds))
+	return classify(o, userID, resp.StatusCode, resp.Header, body, core.Secrets(creds))
 }
 
 // envelope returns the request body of operation o: every value escaped.

@@ -1,16 +1,19 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -84,6 +87,10 @@ func scrubURLError(err error) error {
 	return err
 }
 
+// MaxConnsPerHost bounds the connections the default transport opens to one
+// host; more concurrent requests wait for a free connection.
+const MaxConnsPerHost = 64
+
 // PrepareHTTPClient returns a copy of hc (or a default client), with a pooled
 // transport if it has none, that never follows redirects: ECGrid does not redirect API calls, and following one
 // could send the credential to another host or turn a POST into a GET. The
@@ -95,10 +102,13 @@ func PrepareHTTPClient(hc *http.Client) *http.Client {
 	}
 	if c.Transport == nil {
 		// Enough idle connections per host for many goroutines sharing one
-		// client, instead of net/http's default of 2.
+		// client, instead of net/http's default of 2, and a cap on open
+		// ones: without it, concurrent requests that find no idle connection
+		// each dial one and keep it, overshooting at every burst.
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConns = 256
-		t.MaxIdleConnsPerHost = 128
+		t.MaxIdleConnsPerHost = MaxConnsPerHost
+		t.MaxConnsPerHost = MaxConnsPerHost
 		c.Transport = t
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -149,4 +159,36 @@ func IsLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// ReadBody reads an answer's body, at most MaxBodySize bytes of it, into a
+// pooled buffer. The bytes are valid until release is called.
+func ReadBody(body io.Reader) (b []byte, release func(), err error) {
+	buf := bodyPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	release = func() {
+		if buf.Cap() <= 64<<10 {
+			bodyPool.Put(buf)
+		}
+	}
+	_, err = buf.ReadFrom(io.LimitReader(body, MaxBodySize+1))
+	if err == nil && buf.Len() > MaxBodySize {
+		err = ErrBodyTooLarge
+	}
+	return buf.Bytes(), release, err
+}
+
+// BodyError is the error for an answer whose body could not be read in
+// full: truncated, cut off by a timeout, or larger than MaxBodySize. After a
+// 2xx the request was processed and the key is lost with the body, so the
+// outcome is unknown.
+func BodyError(op, transport string, userID, status int, err error) *Error {
+	kind := ErrBadResponse
+	if status < 200 || status > 299 {
+		kind = KindForStatus(status)
+	}
+	return &Error{Op: op, Transport: transport, UserID: userID, StatusCode: status, Kind: kind,
+		Outcome: StatusOutcome(kind, status), Message: "the answer could not be read", Err: err}
 }
