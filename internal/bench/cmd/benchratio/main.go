@@ -119,7 +119,7 @@ func main() {
 	}
 }
 
-// target checks a pair against the targets.
+// target checks a pair against the project's performance targets.
 func target(c string, ratio, dallocs float64, conns []float64) string {
 	ok := func(b bool) string {
 		if b {
