@@ -98,7 +98,7 @@ function checkProtocol(v12, op, req) {
     if (!raw.includes(`"${ENV12}"`) || raw.includes(`"${ENV11}"`)) return 'envelope namespace is not SOAP 1.2';
   } else {
     if (!/^text\/xml\s*(;|$)/i.test(ct)) return `Content-Type ${ct} is not SOAP 1.1`;
-    // Strict on purpose: the quoted form ECGRID.md documents, and that
+    // Strict on purpose: the quoted form the vendor documents, and that
     // node-soap and .NET clients send, is the only one accepted here.
     if (req.headers.soapaction !== `"${action}"`) return `SOAPAction ${req.headers.soapaction} is not "${action}"`;
     if (!raw.includes(`"${ENV11}"`) || raw.includes(`"${ENV12}"`)) return 'envelope namespace is not SOAP 1.1';
