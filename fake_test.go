@@ -86,3 +86,23 @@ func TestFakeSessionID(t *testing.T) {
 		})
 	}
 }
+
+// TestBasePath mounts the fake under a path prefix, so a transport that
+// ignored the configured URL's path and used absolute paths would fail.
+func TestBasePath(t *testing.T) {
+	for _, tc := range transports {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := ecgridtest.NewServer(ecgridtest.WithBasePath("/mount/ecgrid"),
+				ecgridtest.WithUser(ecgridtest.User{ID: 42, APIKey: userKey}))
+			defer srv.Close()
+			c := userClient(t, tc, userKey, srv.URL, srv.SOAPURL)
+			key, err := c.Users().GenerateAPIKey(context.Background(), 42)
+			require.NoError(t, err)
+			current, _ := srv.Key(42)
+			assert.Equal(t, current, key)
+			for _, r := range srv.Requests() {
+				assert.Contains(t, r.Path, "/mount/ecgrid/")
+			}
+		})
+	}
+}

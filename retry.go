@@ -149,7 +149,7 @@ func (c *Client) call(ctx context.Context, op string, userID int) (string, error
 // fallbackEligible reports whether a REST failure proves REST did not
 // process the call and SOAP may be tried.
 func fallbackEligible(e *Error) bool {
-	if e.Outcome != OutcomeNotApplied || e.Kind == ErrInvalidInput && e.StatusCode == 0 {
+	if e.Outcome != OutcomeNotApplied {
 		return false
 	}
 	switch {
