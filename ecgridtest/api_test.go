@@ -363,9 +363,20 @@ func TestWSDL(t *testing.T) {
 		assert.Equal(t, wsdl, r.Body, q)
 		assert.Contains(t, r.Header.Get("Content-Type"), "xml")
 	}
-	s2 := setup(t)
+	s2 := setup(t, ecgridtest.WithWSDL(nil))
 	r := restDo(t, c, http.MethodGet, s2.SOAPURL+"?WSDL", nil)
 	assert.Equal(t, 404, r.Status)
+}
+
+// TestWSDLDefault checks the fake serves the SDK's WSDL unless told
+// otherwise, pointing at itself.
+func TestWSDLDefault(t *testing.T) {
+	s := setup(t)
+	r := restDo(t, client(t, 0), http.MethodGet, s.SOAPURL+"?WSDL", nil)
+	require.Equal(t, 200, r.Status)
+	assert.Contains(t, string(r.Body), `name="ECGridOS"`)
+	assert.Contains(t, string(r.Body), `location="`+s.SOAPURL+`"`)
+	assert.NotContains(t, string(r.Body), "https://os.ecgrid.io/v4.1")
 }
 
 // TestWSDLAddressRewritten checks the port addresses point at the fake, as

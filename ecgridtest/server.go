@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ecgridkit/ecgrid/soap"
 )
 
 // SOAPPath is the path of the SOAP (ASMX) endpoint, relative to the server's base URL.
@@ -123,12 +125,19 @@ func WithAddr(addr string) Option {
 // DefaultNamespace). Requests are accepted in any of the three known namespaces.
 func WithNamespace(ns string) Option { return func(c *config) { c.ns = ns } }
 
-// WithWSDL sets the bytes served at GET <SOAP endpoint>?WSDL (the query key is matched
-// case-insensitively). As ASMX does, the location of every soap:address and
-// soap12:address in it is rewritten to the server's own SOAPURL, so a client
-// built from the WSDL calls the fake. Without it that request gets 404.
+// WithWSDL replaces the bytes served at GET <SOAP endpoint>?WSDL (the query key is
+// matched case-insensitively); the default is the SDK's WSDL, soap.WSDL, and nil
+// makes that request get 404. As ASMX does, the location of every soap:address and
+// soap12:address in it is rewritten to the server's own SOAPURL, so a client built
+// from the WSDL calls the fake.
 func WithWSDL(b []byte) Option {
-	return func(c *config) { c.wsdl = append([]byte(nil), b...) }
+	return func(c *config) {
+		if b == nil {
+			c.wsdl = nil
+			return
+		}
+		c.wsdl = append([]byte(nil), b...)
+	}
 }
 
 // WithBasePath mounts both APIs under a path prefix such as "/base", so that a client
@@ -189,7 +198,7 @@ func NewServer(opts ...Option) *Server {
 
 // Start is like NewServer but returns an error instead of panicking.
 func Start(opts ...Option) (*Server, error) {
-	c := config{addr: "127.0.0.1:0", ns: DefaultNamespace}
+	c := config{addr: "127.0.0.1:0", ns: DefaultNamespace, wsdl: soap.WSDL}
 	for _, o := range opts {
 		if o != nil {
 			o(&c)
