@@ -168,6 +168,8 @@ func TestScenarios(t *testing.T) {
 					require.ErrorAs(t, err, &e)
 					assert.Equal(t, op, e.Op)
 					assert.Equal(t, 42, e.UserID)
+					assert.Equal(t, e.StatusCode, e.HTTPStatusCode())
+					assert.Equal(t, e.Code, e.ErrorCode())
 					assert.Equal(t, map[string]string{"": "rest", "1.1": "soap", "1.2": "soap"}[tc.version], e.Transport)
 					if sc.status != 0 {
 						assert.Equal(t, sc.status, e.StatusCode)

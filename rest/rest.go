@@ -33,7 +33,8 @@ type Client struct {
 
 var _ core.Users = (*Client)(nil)
 
-// New returns a REST transport for a validated configuration.
+// New returns a REST transport for a configuration ecgrid.New validated;
+// it cannot fail and makes no network call.
 func New(cfg core.Config) *Client {
 	hc := *cfg.HTTPClient // resty adjusts the client it is given: give it its own copy
 	r := resty.NewWithClient(&hc).
@@ -59,12 +60,14 @@ func (c *Client) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "rest.Client{%s}", c.base.Redacted())
 }
 
-// GenerateAPIKey sends POST /v2/users/key-generate/{id} once.
+// GenerateAPIKey sends POST /v2/users/key-generate/{id} once and returns
+// the new key, or an *ecgrid.Error with its kind and outcome.
 func (c *Client) GenerateAPIKey(ctx context.Context, userID int) (string, error) {
 	return c.do(ctx, core.OpGenerateAPIKey, http.MethodPost, c.gen, userID)
 }
 
-// GetAPIKey sends GET /v2/users/key/{id} once.
+// GetAPIKey sends GET /v2/users/key/{id} once and returns the key, or an
+// *ecgrid.Error.
 func (c *Client) GetAPIKey(ctx context.Context, userID int) (string, error) {
 	return c.do(ctx, core.OpGetAPIKey, http.MethodGet, c.get, userID)
 }

@@ -51,7 +51,8 @@ type operation struct {
 
 var _ core.Users = (*Client)(nil)
 
-// New returns a SOAP transport for a validated configuration.
+// New returns a SOAP transport for a configuration ecgrid.New validated;
+// it cannot fail and makes no network call.
 func New(cfg core.Config) *Client {
 	c := &Client{
 		hc:       cfg.HTTPClient,
@@ -103,12 +104,14 @@ func (c *Client) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "soap.Client{SOAP %s %s}", v, c.endpoint.Redacted())
 }
 
-// GenerateAPIKey calls the GenerateAPIKey operation once.
+// GenerateAPIKey calls the GenerateAPIKey operation once and returns the new
+// key, or an *ecgrid.Error with its kind and outcome.
 func (c *Client) GenerateAPIKey(ctx context.Context, userID int) (string, error) {
 	return c.do(ctx, &c.gen, userID)
 }
 
-// GetAPIKey calls the UserGetAPIKey operation once.
+// GetAPIKey calls the UserGetAPIKey operation once and returns the key, or
+// an *ecgrid.Error.
 func (c *Client) GetAPIKey(ctx context.Context, userID int) (string, error) {
 	return c.do(ctx, &c.get, userID)
 }
