@@ -53,7 +53,6 @@ type scenario struct {
 	kind    error
 	unknown bool          // GenerateAPIKey's outcome is unknown
 	status  int           // expected Error.StatusCode, if not 0
-	code    string        // expected Error.Code on REST and SOAP, if set
 	timeout time.Duration // client WithTimeout
 	url     string        // "closed": nothing listens; "redirect": redirect to another server
 	check   func(t *testing.T, e *ecgrid.Error)
@@ -62,7 +61,7 @@ type scenario struct {
 const ecgridNS = "https://os.ecgrid.io/"
 
 var scenarios = []scenario{
-	{name: "401 InvalidAPIKey / Client fault Authentication", kind: ecgrid.ErrUnauthorized, code: "",
+	{name: "401 InvalidAPIKey / Client fault Authentication", kind: ecgrid.ErrUnauthorized,
 		answer: apiError(401, "InvalidAPIKey", "Client", "Authentication", "The provided credential {cred} is not valid")},
 	{name: "401 InvalidSession / Sender fault Authentication", kind: ecgrid.ErrUnauthorized,
 		answer: apiError(401, "InvalidSession", "Client", "Authentication", "Invalid Session ID {cred}")},
