@@ -398,10 +398,14 @@ func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())
 // clientUsers is the Users a Client hands out.
 type clientUsers struct{ c *Client }
 
+// GenerateAPIKey implements Users.GenerateAPIKey with the client's retries
+// and fallback.
 func (u clientUsers) GenerateAPIKey(ctx context.Context, userID int) (string, error) {
 	return u.c.call(ctx, core.OpGenerateAPIKey, userID)
 }
 
+// GetAPIKey implements Users.GetAPIKey with the client's retries and
+// fallback.
 func (u clientUsers) GetAPIKey(ctx context.Context, userID int) (string, error) {
 	return u.c.call(ctx, core.OpGetAPIKey, userID)
 }
