@@ -128,7 +128,7 @@ var scenarios = []scenario{
 	{name: "truncated body", kind: ecgrid.ErrBadResponse, unknown: true, answer: truncated},
 	{name: "oversized body", kind: ecgrid.ErrBadResponse, unknown: true, answer: oversized},
 	{name: "connection dropped after request", kind: ecgrid.ErrUnavailable, unknown: true, answer: drop},
-	{name: "timeout after sending", kind: ecgrid.ErrUnavailable, unknown: true, answer: stall, timeout: 150 * time.Millisecond,
+	{name: "timeout after sending", kind: ecgrid.ErrUnavailable, unknown: true, answer: stall, timeout: 500 * time.Millisecond,
 		check: func(t *testing.T, e *ecgrid.Error) { assert.ErrorIs(t, e, context.DeadlineExceeded) }},
 	{name: "connection refused", kind: ecgrid.ErrUnavailable, url: "closed"},
 	{name: "cross-host redirect", kind: ecgrid.ErrRedirect, url: "redirect", status: 307},
