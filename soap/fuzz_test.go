@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ecgridkit/ecgrid/internal/core"
+	"github.com/ecgridkit/ecgrid/internal/core/coretest"
 )
 
 // Secrets handed to classify by the fuzz targets: a session ID and an API
@@ -116,28 +117,6 @@ func operationFor(get, soap12 bool) operation {
 	return prepare("GenerateAPIKey", core.OpGenerateAPIKey, "https://os.ecgrid.io/", soap12)
 }
 
-// fuzzStatus maps any int onto an HTTP status code between 100 and 999.
-func fuzzStatus(status int) int {
-	if status >= 100 && status <= 999 {
-		return status
-	}
-	return 100 + int(uint(status)%900)
-}
-
-var sentinels = []error{
-	core.ErrInvalidInput, core.ErrUnauthorized, core.ErrForbidden, core.ErrNotFound, core.ErrRateLimited,
-	core.ErrUnavailable, core.ErrServer, core.ErrBadResponse, core.ErrRedirect,
-}
-
-func isSentinel(k error) bool {
-	for _, s := range sentinels {
-		if k == s {
-			return true
-		}
-	}
-	return false
-}
-
 // oracleResults reads body with encoding/xml's namespace-aware, strict
 // decoder and returns the text of every <Body>/<response>/<result> element
 // and whether a <Body>/<Fault> exists; ok is false when body is not a
@@ -196,45 +175,13 @@ func oracleResults(body []byte, response, result string) (results []string, faul
 // checkSOAP asserts the properties every answer must have.
 func checkSOAP(t *testing.T, o *operation, status int, body []byte, key string, err error) {
 	t.Helper()
-	if (key != "") == (err != nil) {
-		t.Fatalf("want exactly one of key and error, got key %q, err %v", key, err)
-	}
-	if err != nil {
-		var e *core.Error
-		if !errors.As(err, &e) {
-			t.Fatalf("error %T is not a *core.Error: %v", err, err)
-		}
-		if !isSentinel(e.Kind) {
-			t.Fatalf("Kind %v is not a core sentinel: %v", e.Kind, err)
-		}
-		if e.Outcome != core.OutcomeNotApplied && e.Outcome != core.OutcomeUnknown {
-			t.Fatalf("Outcome %d is not valid: %v", e.Outcome, err)
-		}
-		if e.Op != o.op || e.Transport != core.TransportSOAP || e.StatusCode != status {
-			t.Fatalf("Op/Transport/StatusCode = %q/%q/%d, want %q/soap/%d", e.Op, e.Transport, e.StatusCode, o.op, status)
-		}
-		if (e.Kind == core.ErrServer || e.Kind == core.ErrBadResponse) && e.Outcome != core.OutcomeUnknown {
-			t.Fatalf("kind %v must have an unknown outcome: %v", e.Kind, err)
-		}
+	e := coretest.Check(t, key, err, coretest.Want{Op: o.op, Transport: core.TransportSOAP,
+		Status: status, UserID: 42, Secrets: fuzzSecrets})
+	if e != nil {
 		if status/100 == 5 && status != 501 && status != 503 && e.Outcome != core.OutcomeUnknown && e.FaultCode == "" {
 			t.Fatalf("HTTP %d without a fault must have an unknown outcome: %v", status, err)
 		}
-		msg := err.Error()
-		for _, s := range fuzzSecrets {
-			if strings.Contains(msg, s) {
-				t.Fatalf("the error leaks secret %q: %s", s, msg)
-			}
-		}
 		return
-	}
-	if !is2xx(status) {
-		t.Fatalf("key %q returned for HTTP %d", key, status)
-	}
-	if strings.TrimSpace(key) != key {
-		t.Fatalf("key %q has leading or trailing white space", key)
-	}
-	if cerr := core.CheckSecret("key", key); cerr != nil {
-		t.Fatalf("key %q returned: %v", key, cerr)
 	}
 	results, fault, ok := oracleResults(body, o.response, o.result)
 	if !ok {
@@ -321,7 +268,7 @@ func FuzzSOAPAnswer(f *testing.F) {
 		"</GenerateAPIKeyResult></GenerateAPIKeyResponse></Body></Envelope>", false, false)
 
 	f.Fuzz(func(t *testing.T, status int, body []byte, soap12, get bool) {
-		status = fuzzStatus(status)
+		status = coretest.Status(status)
 		o := operationFor(get, soap12)
 		h := http.Header{}
 		h.Set("Content-Type", "text/xml; charset=utf-8")
