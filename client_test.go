@@ -150,13 +150,7 @@ func TestScenarios(t *testing.T) {
 				c := clientFor(t, tc, base, opts...)
 
 				for _, op := range []string{"GenerateAPIKey", "GetAPIKey"} {
-					var key string
-					var err error
-					if op == "GenerateAPIKey" {
-						key, err = c.Users().GenerateAPIKey(context.Background(), 42)
-					} else {
-						key, err = c.Users().GetAPIKey(context.Background(), 42)
-					}
+					key, err := call(context.Background(), c, op, 42)
 					require.Error(t, err, op)
 					assert.Empty(t, key)
 					assert.ErrorIs(t, err, sc.kind, op)

@@ -42,13 +42,7 @@ func TestFakeAuthRules(t *testing.T) {
 				srv.AddUser(ecgridtest.User{ID: 43, APIKey: otherKey})
 				before, _ := srv.Key(cs.target)
 				c := userClient(t, tc, cs.key, srv.URL, srv.SOAPURL)
-				var key string
-				var err error
-				if cs.op == "GenerateAPIKey" {
-					key, err = c.Users().GenerateAPIKey(context.Background(), cs.target)
-				} else {
-					key, err = c.Users().GetAPIKey(context.Background(), cs.target)
-				}
+				key, err := call(context.Background(), c, cs.op, cs.target)
 				after, _ := srv.Key(cs.target)
 				if cs.want != nil {
 					require.ErrorIs(t, err, cs.want)

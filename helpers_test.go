@@ -1,6 +1,7 @@
 package ecgrid_test
 
 import (
+	"context"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ecgridkit/ecgrid"
 )
 
 // Test credentials. Each is distinctive so a leak is easy to find.
@@ -207,4 +210,12 @@ func closedURL(t *testing.T) string {
 	addr := l.Addr().String()
 	require.NoError(t, l.Close())
 	return "http://" + addr
+}
+
+// call runs operation op ("GenerateAPIKey" or "GetAPIKey") on c's Users.
+func call(ctx context.Context, c *ecgrid.Client, op string, userID int) (string, error) {
+	if op == "GenerateAPIKey" {
+		return c.Users().GenerateAPIKey(ctx, userID)
+	}
+	return c.Users().GetAPIKey(ctx, userID)
 }

@@ -142,11 +142,7 @@ func TestSOAPRequestShape(t *testing.T) {
 			c, err := ecgrid.New(opts...)
 			require.NoError(t, err)
 			var key string
-			if cs.op == "GenerateAPIKey" {
-				key, err = c.Users().GenerateAPIKey(context.Background(), 42)
-			} else {
-				key, err = c.Users().GetAPIKey(context.Background(), 42)
-			}
+			key, err = call(context.Background(), c, cs.op, 42)
 			require.NoError(t, err)
 			assert.Equal(t, testNewKey, key)
 			assert.Equal(t, want, gotBody)

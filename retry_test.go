@@ -79,12 +79,7 @@ func TestRetries(t *testing.T) {
 				s := newServer(t, func(w http.ResponseWriter, r *http.Request) { answer(w, r, versionOf(r)) })
 				b := &noWait{}
 				c := clientFor(t, tc, s.URL, ecgrid.WithRetryPolicy(ecgrid.RetryPolicy{Backoff: b.backoff, RetryUnknownOutcome: cs.retryUnknown}))
-				var err error
-				if cs.op == "GenerateAPIKey" {
-					_, err = c.Users().GenerateAPIKey(context.Background(), 42)
-				} else {
-					_, err = c.Users().GetAPIKey(context.Background(), 42)
-				}
+				_, err := call(context.Background(), c, cs.op, 42)
 				assert.Equal(t, cs.wantRequests, s.hits.Load(), "requests sent")
 				if cs.wantErr == nil {
 					require.NoError(t, err)
@@ -237,11 +232,7 @@ func TestSOAPFallback(t *testing.T) {
 				ecgrid.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 			require.NoError(t, err)
 			var key string
-			if cs.op == "GenerateAPIKey" {
-				key, err = c.Users().GenerateAPIKey(context.Background(), 42)
-			} else {
-				key, err = c.Users().GetAPIKey(context.Background(), 42)
-			}
+			key, err = call(context.Background(), c, cs.op, 42)
 			if restSrv != nil {
 				assert.Equal(t, cs.restCount, restSrv.hits.Load(), "REST requests")
 			}
