@@ -57,7 +57,7 @@
 // ECGridOSSOAPErrorCode Authentication (bad SessionID), Authorization (not allowed),
 // ObjectNotFound, InvalidParameter (malformed envelope, wrong SOAPAction, unknown
 // operation or namespace, bad UserID) or SystemError. GET <SOAPURL>?WSDL serves the
-// WSDL of the two operations (the SDK's soap.WSDL, a document the fake takes as
+// WSDL of the two operations (the SDK's soap.WSDL(), a document the fake takes as
 // it is: it shares no code with the SDK's SOAP transport), its addresses pointing
 // at the fake; WithWSDL replaces it.
 //

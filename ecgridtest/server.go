@@ -126,7 +126,7 @@ func WithAddr(addr string) Option {
 func WithNamespace(ns string) Option { return func(c *config) { c.ns = ns } }
 
 // WithWSDL replaces the bytes served at GET <SOAP endpoint>?WSDL (the query key is
-// matched case-insensitively); the default is the SDK's WSDL, soap.WSDL, and nil
+// matched case-insensitively); the default is the SDK's WSDL, soap.WSDL(), and nil
 // makes that request get 404. As ASMX does, the location of every soap:address and
 // soap12:address in it is rewritten to the server's own SOAPURL, so a client built
 // from the WSDL calls the fake.
@@ -198,7 +198,7 @@ func NewServer(opts ...Option) *Server {
 
 // Start is like NewServer but returns an error instead of panicking.
 func Start(opts ...Option) (*Server, error) {
-	c := config{addr: "127.0.0.1:0", ns: DefaultNamespace, wsdl: soap.WSDL}
+	c := config{addr: "127.0.0.1:0", ns: DefaultNamespace, wsdl: soap.WSDL()}
 	for _, o := range opts {
 		if o != nil {
 			o(&c)

@@ -31,7 +31,7 @@ type clientOutput struct {
 }
 
 // TestNodeSOAPClientAgainstFake runs client.js, a node-soap client built from
-// the WSDL ecgridtest serves at <SOAPURL>?WSDL (soap.WSDL), against the fake,
+// the WSDL ecgridtest serves at <SOAPURL>?WSDL (soap.WSDL()), against the fake,
 // through its SOAP 1.1 and its SOAP 1.2 port, and checks with the SDK that
 // the key it got back works.
 func TestNodeSOAPClientAgainstFake(t *testing.T) {
@@ -42,7 +42,7 @@ func TestNodeSOAPClientAgainstFake(t *testing.T) {
 			s := ecgridtest.NewServer(
 				ecgridtest.WithUser(ecgridtest.User{ID: adminID, Level: ecgridtest.AuthLevelNetworkAdmin, APIKey: adminKey}),
 				ecgridtest.WithUser(ecgridtest.User{ID: userID, APIKey: userKey}),
-				ecgridtest.WithWSDL(soap.WSDL),
+				ecgridtest.WithWSDL(soap.WSDL()),
 			)
 			t.Cleanup(s.Close)
 

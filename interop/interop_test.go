@@ -53,7 +53,7 @@ func newSDK(t *testing.T, url string, v ecgrid.SOAPVersion, key string) sdk {
 }
 
 // TestSDKAgainstNodeSOAPServer drives the SDK's SOAP transport against
-// server.js, a node-soap service built from soap.WSDL, in SOAP 1.1 and 1.2.
+// server.js, a node-soap service built from soap.WSDL(), in SOAP 1.1 and 1.2.
 func TestSDKAgainstNodeSOAPServer(t *testing.T) {
 	for _, v := range []ecgrid.SOAPVersion{ecgrid.SOAP11, ecgrid.SOAP12} {
 		t.Run("SOAP"+string(v), func(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"github.com/ecgridkit/ecgrid/soap"
 )
 
-// TestWSDLMatchesTransport checks, without Node.js, that soap.WSDL describes
+// TestWSDLMatchesTransport checks, without Node.js, that soap.WSDL() describes
 // what the SOAP transport sends: namespace, service, ports, soapActions.
 func TestWSDLMatchesTransport(t *testing.T) {
 	type operation struct {
@@ -37,7 +37,7 @@ func TestWSDLMatchesTransport(t *testing.T) {
 			} `xml:"http://schemas.xmlsoap.org/wsdl/ port"`
 		} `xml:"http://schemas.xmlsoap.org/wsdl/ service"`
 	}
-	if err := xml.Unmarshal(soap.WSDL, &doc); err != nil {
+	if err := xml.Unmarshal(soap.WSDL(), &doc); err != nil {
 		t.Fatalf("soap.WSDL: %v", err)
 	}
 	if doc.TargetNamespace != ecgrid.DefaultSOAPNamespace || doc.Service.Name != "ECGridOS" {
