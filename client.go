@@ -5,24 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
-	"github.com/ecgridkit/ecgrid/internal/core"
+	"github.com/ecgridkit/ecgrid/internal/wire"
 	"github.com/ecgridkit/ecgrid/rest"
 	"github.com/ecgridkit/ecgrid/soap"
 )
 
 // Version is this library's version, sent in the User-Agent header.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 // Defaults for the vendor's production services.
 const (
-	DefaultRESTURL       = "https://rest.ecgrid.io"
-	DefaultSOAPURL       = "https://os.ecgrid.io/v4.1/prod/ECGridOS.asmx"
-	DefaultSOAPNamespace = "https://os.ecgrid.io/"
+	DefaultRESTURL       = rest.DefaultBaseURL
+	DefaultSOAPURL       = soap.DefaultURL
+	DefaultSOAPNamespace = soap.DefaultNamespace
 )
 
 // Transport names one of ECGrid's two APIs.
@@ -30,8 +32,8 @@ type Transport string
 
 // The transports.
 const (
-	REST Transport = core.TransportREST // JSON API at rest.ecgrid.io (the default)
-	SOAP Transport = core.TransportSOAP // ECGridOS SOAP API (maintenance mode)
+	REST Transport = "rest" // the JSON API at rest.ecgrid.io (the default)
+	SOAP Transport = "soap" // the ECGridOS SOAP API (maintenance mode)
 )
 
 // SOAPVersion is the SOAP protocol version of the SOAP transport.
@@ -45,7 +47,8 @@ const (
 
 // CredentialsProvider supplies the credentials for each request, in the
 // manner of oauth2.TokenSource. It must be safe for concurrent use, and its
-// errors must not contain secrets.
+// errors must not contain secrets. After a 401 the client asks it once more,
+// and repeats the call if it gives other credentials.
 type CredentialsProvider interface {
 	Credentials(ctx context.Context) (Credentials, error)
 }
@@ -58,11 +61,16 @@ type settings struct {
 	transport   Transport
 	creds       Credentials
 	provider    CredentialsProvider
+	login       string
+	password    string
+	hasLogin    bool
+	sender      Sender
 	restURL     string
 	soapURL     string
 	soapVersion SOAPVersion
-	namespace   string
+	namespace   string // "": discovered
 	httpClient  *http.Client
+	maxConns    int
 	timeout     time.Duration
 	uaSuffix    string
 	logger      *slog.Logger
@@ -71,8 +79,12 @@ type settings struct {
 	fallback    bool
 }
 
-// WithTransport chooses REST (the default) or SOAP. Moving an integration
-// from SOAP to REST changes only this option.
+// WithTransport chooses REST (the default) or SOAP. An integration that
+// authenticates with an API key moves from SOAP to REST by changing this
+// option alone, when it uses the vendor's default endpoints; see the README's
+// migration table for what else can differ (a SOAP session ID does not work
+// on REST, a non-default endpoint needs WithRESTURL, and after a lost answer
+// REST can't read the key back with the rotated key itself).
 func WithTransport(t Transport) Option {
 	return func(s *settings) error {
 		if t != REST && t != SOAP {
@@ -87,7 +99,7 @@ func WithTransport(t Transport) Option {
 // SOAP (unless WithSessionID is also given).
 func WithAPIKey(key string) Option {
 	return func(s *settings) error {
-		if err := core.CheckSecret("API key", key); err != nil {
+		if err := wire.CheckSecret("API key", key); err != nil {
 			return fmt.Errorf("WithAPIKey: %w", err)
 		}
 		s.creds.APIKey = key
@@ -99,7 +111,7 @@ func WithAPIKey(key string) Option {
 // over an API key; REST can't use it.
 func WithSessionID(id string) Option {
 	return func(s *settings) error {
-		if err := core.CheckSecret("session ID", id); err != nil {
+		if err := wire.CheckSecret("session ID", id); err != nil {
 			return fmt.Errorf("WithSessionID: %w", err)
 		}
 		s.creds.SessionID = id
@@ -111,7 +123,7 @@ func WithSessionID(id string) Option {
 // Authorization: Bearer when no API key is set. SOAP can't use it.
 func WithBearerToken(token string) Option {
 	return func(s *settings) error {
-		if err := core.CheckSecret("bearer token", token); err != nil {
+		if err := wire.CheckSecret("bearer token", token); err != nil {
 			return fmt.Errorf("WithBearerToken: %w", err)
 		}
 		s.creds.BearerToken = token
@@ -121,7 +133,7 @@ func WithBearerToken(token string) Option {
 
 // WithCredentialsProvider makes the client ask p for credentials on every
 // request, instead of holding fixed ones. It can't be combined with
-// WithAPIKey, WithSessionID or WithBearerToken.
+// WithAPIKey, WithSessionID, WithBearerToken or WithLogin.
 func WithCredentialsProvider(p CredentialsProvider) Option {
 	return func(s *settings) error {
 		if p == nil {
@@ -132,16 +144,16 @@ func WithCredentialsProvider(p CredentialsProvider) Option {
 	}
 }
 
-// WithRESTURL sets the REST base URL (default DefaultRESTURL), such as
-// "https://rest.ecgrid.io" or a test server's URL. Plain http:// is accepted
-// only for loopback hosts, unless WithInsecureHTTP is given.
+// WithRESTURL sets the REST base URL (default DefaultRESTURL), such as a test
+// server's URL. It must be absolute, without user info, query or fragment;
+// plain http:// is accepted only for loopback hosts, unless WithInsecureHTTP
+// is given.
 func WithRESTURL(u string) Option {
 	return func(s *settings) error { s.restURL = u; return nil }
 }
 
-// WithSOAPURL sets the full SOAP endpoint URL (default DefaultSOAPURL).
-// Plain http:// is accepted only for loopback hosts, unless WithInsecureHTTP
-// is given.
+// WithSOAPURL sets the full SOAP endpoint URL (default DefaultSOAPURL), with
+// the same rules as WithRESTURL.
 func WithSOAPURL(u string) Option {
 	return func(s *settings) error { s.soapURL = u; return nil }
 }
@@ -163,13 +175,17 @@ func WithSOAPVersion(v SOAPVersion) Option {
 	}
 }
 
-// WithSOAPNamespace sets the namespace of the SOAP operations (default
-// DefaultSOAPNamespace). Older ECGridOS documents use "http://www.ecgridos.net/".
+// WithSOAPNamespace pins the namespace of the SOAP operations, such as
+// "http://www.ecgridos.net/", which older ECGridOS documents use. Without
+// it, the client starts with DefaultSOAPNamespace and, when the service
+// answers that it does not recognise the action (a fault that proves the
+// call was not processed), tries the other namespaces the vendor's documents
+// use and keeps the first one the service recognises, logging it at Info.
 // Answers are read whatever their namespace.
 func WithSOAPNamespace(ns string) Option {
 	return func(s *settings) error {
 		u, err := url.Parse(ns)
-		if err != nil || u.Scheme == "" || u.Host == "" || strings.ContainsAny(ns, " \t\r\n\"<>") {
+		if err != nil || u.Scheme == "" || u.Host == "" || strings.ContainsAny(ns, " \t\r\n\"'<>&") {
 			return fmt.Errorf("WithSOAPNamespace: %q is not an absolute URI", ns)
 		}
 		s.namespace = ns
@@ -178,10 +194,11 @@ func WithSOAPNamespace(ns string) Option {
 }
 
 // WithHTTPClient sets the *http.Client requests go through. The client is
-// copied, never modified; the copy never follows redirects. Its Timeout, if
-// set, bounds each attempt. Without this option (or with a client whose
-// Transport is nil) the client uses a pooled transport that keeps up to 64
-// connections per host and makes further concurrent requests wait for one.
+// copied, never modified; the copy never follows redirects and neither sends
+// nor stores cookies. Its Timeout, if set, bounds each attempt. Without this
+// option (or with a client whose Transport is nil) the client uses a pooled
+// transport that keeps up to 256 idle connections per host for reuse and
+// does not cap open ones (see WithMaxConnsPerHost).
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {
@@ -192,8 +209,22 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithTimeout bounds each call of GenerateAPIKey or GetAPIKey, retries and
-// their waits included. Zero (the default) leaves it to the context.
+// WithMaxConnsPerHost caps the connections the default transport opens to
+// one host; further concurrent calls wait for a free connection. 0 (the
+// default) sets no cap. It can't be combined with a WithHTTPClient whose
+// Transport is set: configure that transport instead.
+func WithMaxConnsPerHost(n int) Option {
+	return func(s *settings) error {
+		if n < 0 {
+			return fmt.Errorf("WithMaxConnsPerHost: negative cap %d", n)
+		}
+		s.maxConns = n
+		return nil
+	}
+}
+
+// WithTimeout bounds each call, retries and their waits included. Zero (the
+// default) leaves it to the context.
 func WithTimeout(d time.Duration) Option {
 	return func(s *settings) error {
 		if d < 0 {
@@ -216,9 +247,10 @@ func WithUserAgent(suffix string) Option {
 	}
 }
 
-// WithLogger makes the client log retries (Debug) and fallbacks (Info) to l.
-// Log records carry the operation, user ID, transport, attempt and error
-// kind: never a key, session ID or token. The default is no logging.
+// WithLogger makes the client log retries (Debug), fallbacks, logins,
+// renewals and SOAP namespace changes (Info) to l. Records carry the
+// operation, user ID, transport, attempt and error kind: never a key,
+// session ID, token or password. The default is no logging.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *settings) error {
 		if l == nil {
@@ -232,27 +264,39 @@ func WithLogger(l *slog.Logger) Option {
 // WithSOAPFallback makes REST the primary transport and SOAP the fallback,
 // for integrations in the middle of a migration. A call moves to SOAP only
 // when REST certainly did not process it: the connection failed before
-// sending (refused, DNS, TLS), REST answered 404 without an ECGrid envelope
-// (no such route), 501, or 503 after retries. Never after a REST failure
-// whose outcome is unknown. The credential must be usable on SOAP too (an
-// API key, or a session ID beside the REST credential).
+// sending (refused, DNS, TLS handshake), REST answered 404 without an ECGrid
+// envelope (no such route), 501, or 503 after retries. Never after a REST
+// failure whose outcome is unknown. The credential must be usable on SOAP
+// too (an API key, or a session ID beside the REST credential); WithLogin
+// can't be combined with it.
 func WithSOAPFallback() Option {
 	return func(s *settings) error { s.fallback = true; return nil }
 }
 
 // Client talks to ECGrid over the chosen transport. It is safe for
-// concurrent use; create one and share it. Formatting a Client never shows a
-// credential.
+// concurrent use; create one and share it, and Close it when done.
+// Formatting a Client never shows a credential.
 type Client struct {
-	transport Transport
-	users     clientUsers
-	primary   core.Users
-	fallback  core.Users // nil without WithSOAPFallback
-	static    *core.StaticCredentials
-	cfg       core.Config
-	timeout   time.Duration
-	retry     RetryPolicy
-	logger    *slog.Logger
+	*config
+	creds  credSource
+	static *staticCreds // fixed credentials, nil otherwise
+	login  *loginSource // WithLogin, nil otherwise
+	closed *atomic.Bool // shared with the clients derived from this one
+}
+
+// config is what a Client and the clients derived from it share.
+type config struct {
+	transport   Transport
+	soapVersion SOAPVersion
+	restURL     *url.URL
+	soapURL     *url.URL
+	rest        *rest.Client // nil when REST is not used
+	soap        *soap.Client // nil when SOAP is not used
+	hc          *http.Client
+	fallback    bool
+	timeout     time.Duration
+	retry       RetryPolicy
+	logger      *slog.Logger
 }
 
 // New returns a Client configured by opts: REST with the vendor's URL unless
@@ -265,8 +309,8 @@ func New(opts ...Option) (*Client, error) {
 		restURL:     DefaultRESTURL,
 		soapURL:     DefaultSOAPURL,
 		soapVersion: SOAP11,
-		namespace:   DefaultSOAPNamespace,
 		retry:       DefaultRetryPolicy(),
+		sender:      Sender{Solution: "ecgrid-go", Version: Version},
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -279,59 +323,80 @@ func New(opts ...Option) (*Client, error) {
 	if err := s.check(); err != nil {
 		return nil, fmt.Errorf("ecgrid: New: %w", err)
 	}
-	restURL, err := core.CheckURL("the REST URL", s.restURL, s.insecure)
-	if err != nil {
+	cfg := &config{transport: s.transport, soapVersion: s.soapVersion, fallback: s.fallback,
+		timeout: s.timeout, retry: s.retry, logger: s.logger}
+	var err error
+	if cfg.restURL, err = checkURL("the REST URL", s.restURL, s.insecure); err != nil {
 		return nil, fmt.Errorf("ecgrid: New: %w", err)
 	}
-	soapURL, err := core.CheckURL("the SOAP URL", s.soapURL, s.insecure)
-	if err != nil {
+	if cfg.soapURL, err = checkURL("the SOAP URL", s.soapURL, s.insecure); err != nil {
 		return nil, fmt.Errorf("ecgrid: New: %w", err)
 	}
+	hc := s.httpClient
+	if hc == nil || hc.Transport == nil {
+		var c http.Client
+		if hc != nil {
+			c = *hc
+		}
+		c.Transport = wire.DefaultTransport(s.maxConns)
+		hc = &c
+	}
+	cfg.hc = wire.HTTPClient(hc)
 	ua := "ecgrid-go/" + Version
 	if s.uaSuffix != "" {
 		ua += " " + s.uaSuffix
 	}
-	c := &Client{transport: s.transport, timeout: s.timeout, retry: s.retry, logger: s.logger}
-	var source core.CredentialsSource
-	if s.provider != nil {
-		source = s.provider
-	} else {
-		c.static = core.NewStaticCredentials(s.creds)
-		source = c.static
+	if s.transport == REST {
+		if cfg.rest, err = rest.New(rest.Config{BaseURL: cfg.restURL.String(), HTTPClient: cfg.hc, UserAgent: ua}); err != nil {
+			return nil, fmt.Errorf("ecgrid: New: %w", err)
+		}
 	}
-	c.cfg = core.Config{
-		HTTPClient:  core.PrepareHTTPClient(s.httpClient),
-		Credentials: source,
-		UserAgent:   ua,
-		RESTBase:    restURL,
-		SOAPURL:     soapURL,
-		SOAP12:      s.soapVersion == SOAP12,
-		Namespace:   s.namespace,
+	if s.transport == SOAP || s.fallback {
+		cfg.soap, err = soap.New(soap.Config{URL: cfg.soapURL.String(), HTTPClient: cfg.hc, UserAgent: ua,
+			Version: soap.Version(s.soapVersion), Namespace: s.namespace, Logger: s.logger,
+			Sender: soap.Sender(s.sender)})
+		if err != nil {
+			return nil, fmt.Errorf("ecgrid: New: %w", err)
+		}
 	}
-	c.primary, c.fallback = c.transports(c.cfg, s.fallback)
-	c.users = clientUsers{c}
+	c := &Client{config: cfg, closed: new(atomic.Bool)}
+	switch {
+	case s.provider != nil:
+		c.creds = providerCreds{s.provider}
+	case s.hasLogin:
+		c.login = &loginSource{c: c, login: s.login, password: s.password}
+		c.creds = c.login
+	default:
+		c.static = newStaticCreds(s.creds)
+		c.creds = c.static
+	}
 	return c, nil
-}
-
-// transports builds the primary transport and, with fallback, the SOAP one.
-func (c *Client) transports(cfg core.Config, fallback bool) (primary, secondary core.Users) {
-	if c.transport == SOAP {
-		return soap.New(cfg), nil
-	}
-	if fallback {
-		secondary = soap.New(cfg)
-	}
-	return rest.New(cfg), secondary
 }
 
 func (s *settings) check() error {
 	if s.fallback && s.transport != REST {
 		return errors.New("WithSOAPFallback needs REST as the primary transport")
 	}
+	if s.httpClient != nil && s.httpClient.Transport != nil && s.maxConns != 0 {
+		return errors.New("WithMaxConnsPerHost can't be combined with a WithHTTPClient whose Transport is set")
+	}
+	sources := 0
+	if s.creds != (Credentials{}) {
+		sources++
+	}
 	if s.provider != nil {
-		if s.creds != (Credentials{}) {
-			return errors.New("WithCredentialsProvider can't be combined with WithAPIKey, WithSessionID or WithBearerToken")
+		sources++
+	}
+	if s.hasLogin {
+		sources++
+		if s.fallback {
+			return errors.New("WithLogin can't be combined with WithSOAPFallback")
 		}
+	}
+	if sources > 1 {
+		return errors.New("give one source of credentials: WithAPIKey/WithSessionID/WithBearerToken, WithCredentialsProvider or WithLogin")
+	}
+	if s.provider != nil || s.hasLogin {
 		return nil
 	}
 	return usable(s.creds, s.transport, s.fallback)
@@ -340,54 +405,106 @@ func (s *settings) check() error {
 // usable reports whether the transport (and the fallback) can authenticate with c.
 func usable(c Credentials, t Transport, fallback bool) error {
 	if c == (Credentials{}) {
-		return errors.New("no credential: give WithAPIKey, WithSessionID (SOAP), WithBearerToken (REST) or WithCredentialsProvider")
+		return errors.New("no credential: give WithAPIKey, WithSessionID (SOAP), WithBearerToken (REST), WithLogin or WithCredentialsProvider")
 	}
-	if err := core.ValidateCredentials(c); err != nil {
+	if err := c.check(); err != nil {
 		return err
 	}
-	if _, _, ok := core.RESTHeader(c); t == REST && !ok {
+	if t == REST && !c.restOK() {
 		return errors.New("the REST transport can't use a SOAP session ID: give WithAPIKey or WithBearerToken")
 	}
-	if _, ok := core.SOAPSession(c); (t == SOAP || fallback) && !ok {
+	if (t == SOAP || fallback) && c.soapSession() == "" {
 		return errors.New("the SOAP transport can't use a bearer token: give WithAPIKey or WithSessionID")
 	}
 	return nil
 }
 
+// checkURL parses an endpoint URL: absolute, http or https, with a host, no
+// user info, no query (not even a bare "?") and no fragment; http only for
+// loopback hosts unless insecure is set.
+func checkURL(what, raw string, insecure bool) (*url.URL, error) {
+	if raw == "" {
+		return nil, fmt.Errorf("%s is empty", what)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q is not a valid URL", what, wire.Escape(raw))
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return nil, fmt.Errorf("%s %q must start with https:// (or http:// for a loopback host)", what, wire.Escape(raw))
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return nil, fmt.Errorf("%s %q has no host", what, wire.Escape(raw))
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%s must not contain user info", what)
+	}
+	if strings.ContainsAny(raw, "?#") {
+		return nil, fmt.Errorf("%s %q must not have a query or fragment", what, wire.Escape(raw))
+	}
+	if u.Scheme == "http" && !insecure && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("%s %q uses plain http:// to a host that is not loopback; use https:// (credentials would travel unencrypted)", what, wire.Escape(raw))
+	}
+	return u, nil
+}
+
+// isLoopback reports whether host is localhost, 127.0.0.0/8 or ::1. It does no lookup.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // Users returns the client's Users: GenerateAPIKey and GetAPIKey over the
 // configured transport, with its retries and fallback.
-func (c *Client) Users() Users { return c.users }
+func (c *Client) Users() Users { return clientUsers{c} }
 
 // Transport returns the primary transport, REST or SOAP.
 func (c *Client) Transport() Transport { return c.transport }
 
 // SetCredentials replaces the client's credentials; calls already under way
-// keep the ones they started with. It is safe to call concurrently with
-// requests. It fails if the client uses a CredentialsProvider or if the
-// transport can't use creds.
+// keep the ones they started with, and one refused with 401 because of the
+// change is repeated once with the new ones. It is safe to call
+// concurrently with requests. It fails if the client's credentials come from
+// a CredentialsProvider or WithLogin, or if the transport can't use creds.
 func (c *Client) SetCredentials(creds Credentials) error {
 	if c.static == nil {
-		return errors.New("ecgrid: SetCredentials: the client takes its credentials from a CredentialsProvider")
+		return errors.New("ecgrid: SetCredentials: the client's credentials come from a CredentialsProvider or WithLogin")
 	}
-	if err := usable(creds, c.transport, c.fallback != nil); err != nil {
+	if err := usable(creds, c.transport, c.fallback); err != nil {
 		return fmt.Errorf("ecgrid: SetCredentials: %w", err)
 	}
-	c.static.Set(creds)
+	c.static.set(creds)
 	return nil
+}
+
+// Close logs out of the session the client logged in to (WithLogin), if
+// any, and closes idle connections. Afterwards every call fails with
+// ErrInvalidInput without sending anything. It is safe to call more than
+// once; only the first call logs out, and its error, an *Error, says if the
+// logout failed (the session then ends when the service expires it).
+func (c *Client) Close(ctx context.Context) error {
+	if c.closed.Swap(true) {
+		return nil
+	}
+	var err error
+	if c.login != nil {
+		err = c.login.logout(ctx)
+	}
+	c.hc.CloseIdleConnections()
+	return err
 }
 
 // String describes the client's transport and endpoint, never a credential.
 func (c *Client) String() string {
 	if c.transport == SOAP {
-		v := SOAP11
-		if c.cfg.SOAP12 {
-			v = SOAP12
-		}
-		return fmt.Sprintf("ecgrid.Client{SOAP %s %s}", v, c.cfg.SOAPURL.Redacted())
+		return fmt.Sprintf("ecgrid.Client{SOAP %s %s}", c.soapVersion, c.soapURL.Redacted())
 	}
-	s := fmt.Sprintf("ecgrid.Client{REST %s", c.cfg.RESTBase.Redacted())
-	if c.fallback != nil {
-		s += " fallback SOAP " + c.cfg.SOAPURL.Redacted()
+	s := fmt.Sprintf("ecgrid.Client{REST %s", c.restURL.Redacted())
+	if c.fallback {
+		s += " fallback SOAP " + c.soapURL.Redacted()
 	}
 	return s + "}"
 }
@@ -401,13 +518,21 @@ type clientUsers struct{ c *Client }
 // GenerateAPIKey implements Users.GenerateAPIKey with the client's retries
 // and fallback.
 func (u clientUsers) GenerateAPIKey(ctx context.Context, userID int) (string, error) {
-	return u.c.call(ctx, core.OpGenerateAPIKey, userID)
+	r := request{op: opGenerate, userID: userID}
+	if e := u.c.do(ctx, &r); e != nil {
+		return "", e
+	}
+	return r.key, nil
 }
 
 // GetAPIKey implements Users.GetAPIKey with the client's retries and
 // fallback.
 func (u clientUsers) GetAPIKey(ctx context.Context, userID int) (string, error) {
-	return u.c.call(ctx, core.OpGetAPIKey, userID)
+	r := request{op: opGet, userID: userID}
+	if e := u.c.do(ctx, &r); e != nil {
+		return "", e
+	}
+	return r.key, nil
 }
 
 // Format never shows a credential.
@@ -416,4 +541,4 @@ func (u clientUsers) Format(f fmt.State, verb rune) { u.c.Format(f, verb) }
 // StaticProvider returns a CredentialsProvider that always supplies c. It is
 // mostly useful in tests; a Client given fixed credentials with WithAPIKey
 // and friends can change them with SetCredentials.
-func StaticProvider(c Credentials) CredentialsProvider { return core.NewStaticCredentials(c) }
+func StaticProvider(c Credentials) CredentialsProvider { return newStaticCreds(c) }

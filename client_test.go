@@ -163,14 +163,14 @@ func TestScenarios(t *testing.T) {
 					assert.Equal(t, 42, e.UserID)
 					assert.Equal(t, e.StatusCode, e.HTTPStatusCode())
 					assert.Equal(t, e.Code, e.ErrorCode())
-					assert.Equal(t, map[string]string{"": "rest", "1.1": "soap", "1.2": "soap"}[tc.version], e.Transport)
+					assert.Equal(t, map[string]ecgrid.Transport{"": ecgrid.REST, "1.1": ecgrid.SOAP, "1.2": ecgrid.SOAP}[tc.version], e.Transport)
 					if sc.status != 0 {
 						assert.Equal(t, sc.status, e.StatusCode)
 					}
 					if wantUnknown {
 						assert.Contains(t, err.Error(), "GetAPIKey", "the message must say how to recover")
 					} else if op == "GenerateAPIKey" {
-						assert.Contains(t, err.Error(), "old key is still valid")
+						assert.Contains(t, err.Error(), "old key still works")
 					}
 					if sc.check != nil {
 						sc.check(t, e)

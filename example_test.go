@@ -17,6 +17,9 @@ const (
 	userKey  = "42424242-aaaa-bbbb-cccc-000000000042"
 )
 
+// adminSession is a SOAP session of the admin, for tests that seed it.
+const adminSession = "admin-session-0d9c8b7a"
+
 func fakeECGrid() *ecgridtest.Server {
 	return ecgridtest.NewServer(
 		ecgridtest.WithUser(ecgridtest.User{ID: 1, Level: ecgridtest.AuthLevelNetworkAdmin, APIKey: adminKey}),

@@ -9,21 +9,25 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ecgridkit/ecgrid/internal/core"
+	"github.com/ecgridkit/ecgrid/rest"
+	"github.com/ecgridkit/ecgrid/soap"
 )
 
 // RetryPolicy says when and how long a Client waits before trying a call
 // again. Zero fields take the values of DefaultRetryPolicy.
 //
-// Both operations retry HTTP 429 and 503 (honouring Retry-After, given in
-// seconds or as an HTTP date) and connections that failed before the request
-// was sent. GetAPIKey, which changes nothing, also retries 500, 502, 504,
-// timeouts and unreadable answers. GenerateAPIKey never retries a failure
-// whose outcome is unknown unless RetryUnknownOutcome is set. Nothing
-// retries 400, 401, 403, 404 or a redirect.
+// Every operation retries HTTP 429 and 503 (honouring Retry-After, given in
+// seconds or as an HTTP date) and connections that certainly never carried
+// the request. Operations that rotate nothing (GetAPIKey, WhoAmI, Login,
+// Refresh, Logout) also retry 500, 502, 504, timeouts and unreadable
+// answers. GenerateAPIKey never retries a failure whose outcome is unknown
+// unless RetryUnknownOutcome is set. Nothing retries 400, 401, 403, 404 or a
+// redirect; a 401 caused by credentials that changed during the call (a
+// rotation, SetCredentials, an expired session) is repeated once with the
+// new credentials, outside this policy.
 type RetryPolicy struct {
 	// MaxAttempts is the most attempts per call, the first included; 1
-	// disables retries. Default 3.
+	// disables retries. Default 3, at most 10.
 	MaxAttempts int
 	// MinBackoff is the first backoff; each retry doubles it, with jitter.
 	// Default 200ms.
@@ -31,8 +35,9 @@ type RetryPolicy struct {
 	// MaxBackoff caps the exponential backoff. Default 5s.
 	MaxBackoff time.Duration
 	// MaxRetryAfter is the longest Retry-After the client waits for; when the
-	// service asks for more, the call fails at once with ErrRateLimited or
-	// ErrUnavailable and Error.RetryAfter set. Default 30s.
+	// service asks for more (or for more than can be read), the call fails at
+	// once with ErrRateLimited or ErrUnavailable and Error.RetryAfter set.
+	// Default 30s.
 	MaxRetryAfter time.Duration
 	// RetryUnknownOutcome lets GenerateAPIKey retry after a failure whose
 	// outcome is unknown (a 500, a timeout after sending). Each retry may
@@ -85,6 +90,7 @@ func WithRetryPolicy(p RetryPolicy) Option {
 	}
 }
 
+// delay is the wait before retry number retry (1 for the first).
 func (p *RetryPolicy) delay(retry int, retryAfter time.Duration) time.Duration {
 	if p.Backoff != nil {
 		return max(p.Backoff(retry, retryAfter), 0)
@@ -106,44 +112,77 @@ func (p *RetryPolicy) retryable(op string, e *Error) bool {
 	case e.Kind == ErrUnavailable && e.StatusCode == http.StatusServiceUnavailable:
 		return true
 	case e.Kind == ErrUnavailable && e.StatusCode == 0 && e.Outcome == OutcomeNotApplied:
-		return !errors.Is(e, context.Canceled) && !errors.Is(e, context.DeadlineExceeded)
+		// Not a context that ended: that is the caller's, not the service's.
+		return !errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded)
 	case e.Outcome == OutcomeUnknown:
-		return op == core.OpGetAPIKey || p.RetryUnknownOutcome
+		return op != opGenerate || p.RetryUnknownOutcome
 	}
 	return false
 }
 
-// call runs one operation: input checks, then attempts on the primary
-// transport, then, if allowed, on the SOAP fallback.
-func (c *Client) call(ctx context.Context, op string, userID int) (string, error) {
+// Operation names, as in Error.Op.
+const (
+	opGenerate = "GenerateAPIKey"
+	opGet      = "GetAPIKey"
+	opLogin    = "Login"
+	opRefresh  = "Refresh"
+	opLogout   = "Logout"
+	opWhoAmI   = "WhoAmI"
+	opRotate   = "RotateAPIKey"
+)
+
+// request is one call: its inputs, the transport it is on, and its result.
+type request struct {
+	op        string
+	userID    int
+	transport Transport
+	// For operations that take no credential from the client: Login and
+	// Refresh send these; Logout sends given.
+	login, password string
+	token           string
+	given           *Credentials
+	// Results.
+	key      string
+	session  Session
+	identity Identity
+}
+
+// reads reports whether the operation changes nothing on the server.
+func (r *request) reads() bool { return r.op == opGet || r.op == opWhoAmI }
+
+// do runs a call: input checks, then attempts on the primary transport,
+// then, if allowed, on the SOAP fallback. It returns nil on success.
+func (c *Client) do(ctx context.Context, r *request) *Error {
+	r.transport = c.transport
 	if ctx == nil {
-		return "", core.NewError(op, string(c.transport), userID, ErrInvalidInput, "nil context", nil)
+		return &Error{Op: r.op, Transport: c.transport, Kind: ErrInvalidInput, Message: "nil context"}
 	}
-	if userID <= 0 || userID > MaxUserID {
-		return "", core.NewError(op, string(c.transport), 0, ErrInvalidInput,
-			fmt.Sprintf("user ID %d is out of range: it must be between 1 and %d", userID, MaxUserID), nil)
+	if (r.op == opGenerate || r.op == opGet) && (r.userID <= 0 || r.userID > MaxUserID) {
+		return &Error{Op: r.op, Transport: c.transport, Kind: ErrInvalidInput,
+			Message: fmt.Sprintf("user ID %d is out of range: it must be between 1 and %d", r.userID, MaxUserID)}
+	}
+	if c.closed.Load() {
+		return &Error{Op: r.op, Transport: c.transport, UserID: r.userID, Kind: ErrInvalidInput, Message: "the client is closed"}
 	}
 	if c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	key, err := c.attempts(ctx, c.primary, string(c.transport), op, userID)
-	if err == nil {
-		return key, nil
+	e := c.attempts(ctx, r)
+	if e == nil || !c.fallback || !fallbackEligible(e) {
+		return e
 	}
-	if c.fallback == nil || !fallbackEligible(err) {
-		return "", err
+	c.log(ctx, slog.LevelInfo, "ecgrid: REST certainly did not process the call; falling back to SOAP", r,
+		slog.String("kind", kindLabel(e.Kind)), slog.Int("status", e.StatusCode))
+	r.transport = SOAP
+	fe := c.attempts(ctx, r)
+	if fe != nil {
+		fe.Fallback = e
+		return fe
 	}
-	c.log(ctx, slog.LevelInfo, "ecgrid: REST certainly did not process the call; falling back to SOAP",
-		op, userID, string(REST), slog.String("kind", kindName(err.Kind)), slog.Int("status", err.StatusCode))
-	key, ferr := c.attempts(ctx, c.fallback, string(SOAP), op, userID)
-	if ferr != nil {
-		ferr.Fallback = err
-		return "", ferr
-	}
-	c.log(ctx, slog.LevelInfo, "ecgrid: answered by the SOAP fallback", op, userID, string(SOAP))
-	return key, nil
+	c.log(ctx, slog.LevelInfo, "ecgrid: answered by the SOAP fallback", r)
+	return nil
 }
 
 // fallbackEligible reports whether a REST failure proves REST did not
@@ -152,70 +191,77 @@ func fallbackEligible(e *Error) bool {
 	if e.Outcome != OutcomeNotApplied {
 		return false
 	}
-	switch {
-	case e.StatusCode == 0:
-		return e.Kind == ErrUnavailable && !errors.Is(e, context.Canceled) && !errors.Is(e, context.DeadlineExceeded)
-	case e.StatusCode == http.StatusNotFound:
-		return e.Code == "" // not an ECGrid envelope: the route does not exist
-	case e.StatusCode == http.StatusNotImplemented, e.StatusCode == http.StatusServiceUnavailable:
-		return true
+	switch e.StatusCode {
+	case 0:
+		// A connection that never carried the request; not the caller's
+		// context ending, nor a credential that could not be had.
+		return e.Kind == ErrUnavailable &&
+			!errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded)
+	case http.StatusNotFound:
+		return e.Kind == ErrNotFound && e.Code == "" // not an ECGrid envelope: the route does not exist
+	case http.StatusNotImplemented, http.StatusServiceUnavailable:
+		return e.Kind == ErrUnavailable
 	}
 	return false
 }
 
-// attempts runs op on t until it succeeds or the policy gives up. It returns
-// *Error on failure (nil interface on success).
-func (c *Client) attempts(ctx context.Context, t core.Users, transport, op string, userID int) (string, *Error) {
+// attempts runs r on its transport until it succeeds or the policy gives
+// up. It returns nil on success.
+func (c *Client) attempts(ctx context.Context, r *request) *Error {
 	p := &c.retry
-	unknown := false
-	for attempt := 1; ; attempt++ {
-		var key string
-		var err error
-		if op == core.OpGenerateAPIKey {
-			key, err = t.GenerateAPIKey(ctx, userID)
-		} else {
-			key, err = t.GetAPIKey(ctx, userID)
+	unknown, renewed := false, false
+	sent := 0
+	for tries := 1; ; tries++ {
+		sent++
+		creds, e := c.credentials(ctx, r)
+		if e == nil {
+			err := c.attempt(ctx, r, creds)
+			if err == nil {
+				return nil
+			}
+			e = transportError(r, err)
+			if e.Kind == ErrUnauthorized && !renewed && r.given == nil && r.op != opLogin && r.op != opRefresh &&
+				c.creds.renew(ctx, r.transport, creds) {
+				// Refused because the credentials changed during the call (a
+				// rotation, SetCredentials) or a session the client made
+				// expired: a 401 is definite, so repeating is safe.
+				renewed = true
+				tries--
+				c.log(ctx, slog.LevelInfo, "ecgrid: credentials renewed after a refusal; repeating the call", r)
+				continue
+			}
 		}
-		if err == nil {
-			return key, nil
-		}
-		var e *Error
-		if !errors.As(err, &e) {
-			e = core.NewError(op, transport, userID, ErrServer, "unexpected failure", err)
-			e.Outcome = OutcomeUnknown
-		}
-		e.Attempts = attempt
+		e.Attempts = sent
 		unknown = unknown || e.Outcome == OutcomeUnknown
-		retry := attempt < p.MaxAttempts && p.retryable(op, e) && ctx.Err() == nil &&
-			(e.RetryAfter <= p.MaxRetryAfter)
+		retry := tries < p.MaxAttempts && p.retryable(r.op, e) && ctx.Err() == nil && e.RetryAfter <= p.MaxRetryAfter
 		var wait time.Duration
 		if retry {
-			wait = p.delay(attempt, e.RetryAfter)
+			wait = p.delay(tries, e.RetryAfter)
 			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 				retry = false
 			}
 		}
 		if !retry {
-			return "", finish(op, e, unknown)
+			return finish(r, e, unknown)
 		}
-		c.log(ctx, slog.LevelDebug, "ecgrid: retrying", op, userID, transport,
-			slog.Int("attempt", attempt), slog.String("kind", kindName(e.Kind)),
+		c.log(ctx, slog.LevelDebug, "ecgrid: retrying", r,
+			slog.Int("attempt", tries), slog.String("kind", kindLabel(e.Kind)),
 			slog.Int("status", e.StatusCode), slog.Duration("wait", wait))
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return "", finish(op, e, unknown)
+			return finish(r, e, unknown)
 		case <-timer.C:
 		}
 	}
 }
 
-// finish sets the outcome of the error a call returns: reading a key changes
-// nothing; a rotation is unknown if any attempt's outcome was.
-func finish(op string, e *Error, unknown bool) *Error {
+// finish sets the outcome of the error a call returns: reading changes
+// nothing; otherwise the outcome is unknown if any attempt's was.
+func finish(r *request, e *Error, unknown bool) *Error {
 	switch {
-	case op == core.OpGetAPIKey:
+	case r.reads():
 		e.Outcome = OutcomeNotApplied
 	case unknown:
 		e.Outcome = OutcomeUnknown
@@ -223,17 +269,106 @@ func finish(op string, e *Error, unknown bool) *Error {
 	return e
 }
 
-func (c *Client) log(ctx context.Context, level slog.Level, msg, op string, userID int, transport string, attrs ...slog.Attr) {
+// credentials returns the credentials of one attempt, or the error that
+// ends the attempt before anything is sent for it.
+func (c *Client) credentials(ctx context.Context, r *request) (Credentials, *Error) {
+	switch {
+	case r.op == opLogin || r.op == opRefresh:
+		return Credentials{}, nil
+	case r.given != nil:
+		return *r.given, nil
+	}
+	creds, err := c.creds.credentials(ctx, r.transport)
+	if err != nil {
+		var le *Error
+		if errors.As(err, &le) {
+			// Logging in failed: the call was not sent. Keep the login's
+			// kind, status and codes, but not its outcome.
+			e := *le
+			e.Op, e.UserID, e.Attempts, e.Outcome = r.op, r.userID, 0, OutcomeNotApplied
+			e.Message = "logging in failed: " + describeShort(le)
+			e.serverText, e.Code, e.FaultCode = false, le.Code, le.FaultCode
+			return Credentials{}, &e
+		}
+		return Credentials{}, &Error{Op: r.op, Transport: r.transport, UserID: r.userID, Kind: ErrUnauthorized,
+			Message: "the credentials provider failed", Err: err}
+	}
+	if r.transport == REST && !creds.restOK() || r.transport == SOAP && creds.soapSession() == "" {
+		return Credentials{}, &Error{Op: r.op, Transport: r.transport, UserID: r.userID, Kind: ErrInvalidInput,
+			Message: "the credentials provider gave no credential the " + string(r.transport) + " transport can use"}
+	}
+	if err := creds.check(); err != nil {
+		return Credentials{}, &Error{Op: r.op, Transport: r.transport, UserID: r.userID, Kind: ErrInvalidInput,
+			Message: "the credentials provider gave an unusable credential: " + err.Error()}
+	}
+	return creds, nil
+}
+
+// describeShort is an error's description without advice.
+func describeShort(e *Error) string {
+	if e.serverText {
+		return `the service says "` + e.Message + `"`
+	}
+	return e.Message
+}
+
+// attempt makes one request of r with creds.
+func (c *Client) attempt(ctx context.Context, r *request, creds Credentials) error {
+	if r.transport == REST {
+		auth := rest.Auth{APIKey: creds.APIKey, BearerToken: creds.BearerToken}
+		var err error
+		switch r.op {
+		case opGenerate:
+			r.key, err = c.rest.GenerateAPIKey(ctx, auth, r.userID)
+		case opGet:
+			r.key, err = c.rest.GetAPIKey(ctx, auth, r.userID)
+		case opWhoAmI:
+			var u rest.User
+			u, err = c.rest.Me(ctx, auth)
+			r.identity = identityFromREST(u)
+		case opLogin:
+			var t rest.Token
+			t, err = c.rest.Login(ctx, r.login, r.password)
+			r.session = sessionFromREST(t)
+		case opRefresh:
+			var t rest.Token
+			t, err = c.rest.Refresh(ctx, r.token)
+			r.session = sessionFromREST(t)
+		case opLogout:
+			err = c.rest.Logout(ctx, auth)
+		}
+		return err
+	}
+	session := creds.soapSession()
+	var err error
+	switch r.op {
+	case opGenerate:
+		r.key, err = c.soap.GenerateAPIKey(ctx, session, r.userID)
+	case opGet:
+		r.key, err = c.soap.UserGetAPIKey(ctx, session, r.userID)
+	case opWhoAmI:
+		var info soap.UserIDInfo
+		info, err = c.soap.WhoAmI(ctx, session)
+		r.identity = identityFromSOAP(info)
+	case opLogin:
+		var id string
+		id, err = c.soap.Login(ctx, r.login, r.password)
+		r.session = Session{Token: id, Transport: SOAP}
+	case opLogout:
+		_, err = c.soap.Logout(ctx, session)
+	case opRefresh:
+		err = &soap.Error{Op: opRefresh, NotSent: true, Problem: "SOAP sessions can't be refreshed", Err: soap.ErrInvalidInput}
+	}
+	return err
+}
+
+func (c *Client) log(ctx context.Context, level slog.Level, msg string, r *request, attrs ...slog.Attr) {
 	if c.logger == nil || !c.logger.Enabled(ctx, level) {
 		return
 	}
-	attrs = append([]slog.Attr{slog.String("op", op), slog.Int("user_id", userID), slog.String("transport", transport)}, attrs...)
-	c.logger.LogAttrs(ctx, level, msg, attrs...)
-}
-
-func kindName(k error) string {
-	if k == nil {
-		return ""
+	base := []slog.Attr{slog.String("op", r.op), slog.String("transport", string(r.transport))}
+	if r.userID != 0 {
+		base = append(base, slog.Int("user_id", r.userID))
 	}
-	return k.Error()
+	c.logger.LogAttrs(ctx, level, msg, append(base, attrs...)...)
 }

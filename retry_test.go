@@ -247,7 +247,7 @@ func TestSOAPFallback(t *testing.T) {
 				assert.Zero(t, soapSrv.hits.Load(), "SOAP must not be tried")
 				var e *ecgrid.Error
 				require.ErrorAs(t, err, &e)
-				assert.Equal(t, "rest", e.Transport)
+				assert.Equal(t, ecgrid.REST, e.Transport)
 			}
 			assertNoSecret(t, logs.String())
 		})
@@ -268,10 +268,12 @@ func TestSOAPFallbackBothFail(t *testing.T) {
 	require.Error(t, err)
 	var e *ecgrid.Error
 	require.ErrorAs(t, err, &e)
-	assert.Equal(t, "soap", e.Transport)
+	assert.Equal(t, ecgrid.SOAP, e.Transport)
 	assert.ErrorIs(t, err, ecgrid.ErrServer)
 	assert.ErrorIs(t, err, ecgrid.ErrOutcomeUnknown, "the SOAP failure's outcome decides")
-	assert.ErrorIs(t, err, ecgrid.ErrUnavailable, "the REST failure is kept")
-	require.Error(t, e.Fallback)
-	assert.Contains(t, err.Error(), "before falling back to SOAP")
+	assert.NotErrorIs(t, err, ecgrid.ErrUnavailable, "one error, one kind: the REST failure is kept, not matched")
+	require.NotNil(t, e.Fallback)
+	assert.Equal(t, ecgrid.ErrUnavailable, e.Fallback.Kind, "the REST failure is kept")
+	assert.Equal(t, ecgrid.REST, e.Fallback.Transport)
+	assert.Contains(t, err.Error(), "before the fallback to SOAP")
 }

@@ -3,197 +3,337 @@ package ecgrid
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
+	"encoding/xml"
 	"fmt"
+	"log/slog"
+	"time"
 
-	"github.com/ecgridkit/ecgrid/internal/core"
+	"github.com/ecgridkit/ecgrid/internal/wire"
 )
+
+// DefaultStepTimeout bounds each step RotateAPIKey takes after
+// GenerateAPIKey returned, unless RotateOptions.StepTimeout says otherwise.
+const DefaultStepTimeout = 30 * time.Second
 
 // RotateOptions say what RotateAPIKey does around the key generation.
 type RotateOptions struct {
-	// Self says the rotated user is the one this client authenticates as
-	// with its API key: on success the client switches to the new key
-	// before RotateAPIKey returns, so the next call does not fail with 401.
-	// It has no effect on a client whose credentials come from a
-	// CredentialsProvider: update the provider in Persist instead.
+	// Self says the rotated user is the one this client authenticates as.
+	// If the client holds an API key, it switches to the new key as soon as
+	// the rotation is known, before Persist is called; a call that was under
+	// way with the old key and is refused with 401 is repeated once with the
+	// new one. A client on a session (WithSessionID, WithBearerToken,
+	// WithLogin) keeps it: sessions survive a rotation. With Self, userID
+	// may be 0: RotateAPIKey then asks WhoAmI for the client's own user ID
+	// (one more request). It has no effect on a client whose credentials
+	// come from a CredentialsProvider: update the provider in Persist.
 	Self bool
-	// Persist, if set, is called with the new key before anything else, to
-	// store it (a secret manager, a config file). If it fails, RotateAPIKey
-	// still returns the new key in Rotation.Key, with an error matching
-	// ErrPersist: the old key no longer works, so the new one must not be
-	// lost. Persist must not put the key in its error.
+	// PreviousKey is the rotated user's key before the rotation, when the
+	// caller knows it. With Self and an API key it is the client's own key.
+	// Otherwise RotateAPIKey reads it with GetAPIKey before generating (one
+	// more request, which needs a credential that may read the key: a
+	// NetworkAdmin's). Without a previous key an unknown outcome can't be
+	// settled.
+	PreviousKey string
+	// Persist, if set, is called with the new key to store it (a secret
+	// manager, a config file). If it fails or panics, RotateAPIKey still
+	// returns the new key in Rotation.Key, with an error of kind ErrPersist:
+	// the old key no longer works, so the new one must not be lost. Persist
+	// should not put the key in its error; the error's text redacts it.
 	Persist func(ctx context.Context, key string) error
-	// Verify, if set, reads the key back with GetAPIKey authenticated by the
-	// new key itself, proving the new key works.
+	// Verify, if set, checks that the new key works: WhoAmI authenticated
+	// by the new key itself must answer the rotated user's ID.
 	Verify bool
-	// Recovery is a credential that still works if the rotation's outcome is
-	// unknown and the rotated user's old key may be dead: typically a
+	// Recovery is a credential that still works, and may read the rotated
+	// user's key, if the rotation's outcome is unknown: typically a
 	// NetworkAdmin's API key. Without it, recovery uses the client's own
-	// credentials, which works when they are not the rotated key (or when
-	// the rotation did not happen).
+	// credentials, which works when they are not the rotated key (or the
+	// rotation did not happen) and may read the key.
 	Recovery *Credentials
+	// StepTimeout bounds each step after GenerateAPIKey returned — the
+	// recovery read, Persist, the verification — which run on a context
+	// detached from ctx's cancellation, so that a deadline that ended the
+	// generation does not stop them. Default DefaultStepTimeout.
+	StepTimeout time.Duration
 }
 
-// Rotation reports what RotateAPIKey did. Formatting it never shows the key.
+// Rotation reports what RotateAPIKey did. Every encoding of it (fmt,
+// encoding/json, encoding/xml, log/slog) shows the steps, never the key.
 type Rotation struct {
-	// Key is the new API key; empty only when no new key is known.
+	// Key is the rotated user's key that works now: the new key, or, when an
+	// unknown outcome could not be settled, the key the recovery read found
+	// (which may still be the previous key: then Rotated is false). Empty
+	// when no key is known.
 	Key string
-	// Persisted: Persist was called and succeeded.
+	// Rotated: Key is a new key, different from the previous key.
+	Rotated bool
+	// Persisted: Persist was called with Key and succeeded.
 	Persisted bool
 	// Switched: the client now authenticates with Key.
 	Switched bool
-	// Verified: GetAPIKey with Key returned Key.
+	// Verified: WhoAmI with Key answered the rotated user.
 	Verified bool
 	// Recovered: GenerateAPIKey's outcome was unknown, and the current key
-	// was read back with GetAPIKey. Key is that key if it differs from the
-	// old one; if it is the old key, the rotation did not happen and
-	// RotateAPIKey returns the generation's error.
+	// was read back with GetAPIKey.
 	Recovered bool
 }
 
-// Format prints which steps were done, never the key.
-func (r Rotation) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "ecgrid.Rotation{Key:%s Persisted:%t Switched:%t Verified:%t Recovered:%t}",
-		redacted(r.Key), r.Persisted, r.Switched, r.Verified, r.Recovered)
+func (r Rotation) show() wire.Show {
+	return wire.Show{Type: "ecgrid.Rotation", Fields: []wire.Field{wire.Secret("Key", r.Key),
+		{Name: "Rotated", Value: r.Rotated}, {Name: "Persisted", Value: r.Persisted}, {Name: "Switched", Value: r.Switched},
+		{Name: "Verified", Value: r.Verified}, {Name: "Recovered", Value: r.Recovered}}}
 }
 
-func redacted(s string) string {
-	if s == "" {
-		return `""`
+// String shows the steps done, never the key.
+func (r Rotation) String() string { return r.show().String() }
+
+// Format prints String for every verb.
+func (r Rotation) Format(f fmt.State, _ rune) { r.show().Format(f) }
+
+// MarshalJSON encodes the Rotation with the key replaced by "[redacted]".
+func (r Rotation) MarshalJSON() ([]byte, error) { return r.show().JSON() }
+
+// MarshalXML encodes the Rotation with the key replaced by "[redacted]".
+func (r Rotation) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return r.show().XML(e, start)
+}
+
+// LogValue logs the Rotation with the key replaced by "[redacted]".
+func (r Rotation) LogValue() slog.Value { return r.show().LogValue() }
+
+func (o RotateOptions) show() wire.Show {
+	var rec any = "<nil>"
+	if o.Recovery != nil {
+		rec = o.Recovery.show().String()
 	}
-	return "[redacted]"
+	return wire.Show{Type: "ecgrid.RotateOptions", Fields: []wire.Field{{Name: "Self", Value: o.Self},
+		wire.Secret("PreviousKey", o.PreviousKey), {Name: "Persist", Value: o.Persist != nil},
+		{Name: "Verify", Value: o.Verify}, {Name: "Recovery", Value: rec}, {Name: "StepTimeout", Value: o.StepTimeout}}}
 }
 
-// ErrPersist is matched by the error RotateAPIKey returns when the key was
-// rotated but RotateOptions.Persist failed. The new key is in Rotation.Key.
-var ErrPersist = errors.New("ecgrid: persisting the new key failed")
+// String shows the options, never a key or credential.
+func (o RotateOptions) String() string { return o.show().String() }
 
-// ErrVerify is matched by the error RotateAPIKey returns when the new key
-// was generated but reading it back with itself failed or gave another key.
-var ErrVerify = errors.New("ecgrid: verifying the new key failed")
+// Format prints String for every verb.
+func (o RotateOptions) Format(f fmt.State, _ rune) { o.show().Format(f) }
 
-// rotateError wraps a step's failure after the key was rotated, keeping the
-// new key out of its text.
-type rotateError struct {
-	kind   error
-	userID int
-	err    error
-	key    string
+// MarshalJSON encodes the options with every secret replaced by
+// "[redacted]".
+func (o RotateOptions) MarshalJSON() ([]byte, error) { return o.show().JSON() }
+
+// MarshalXML encodes the options with every secret replaced by
+// "[redacted]".
+func (o RotateOptions) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return o.show().XML(e, start)
 }
 
-func (e *rotateError) Error() string {
-	msg := fmt.Sprintf("%s for user %d; the key was rotated and the new key is in Rotation.Key (the old key no longer works)",
-		e.kind.Error(), e.userID)
-	if e.err != nil {
-		msg += ": " + core.Redact(e.err.Error(), e.key)
-	}
-	return msg
-}
+// LogValue logs the options with every secret replaced by "[redacted]".
+func (o RotateOptions) LogValue() slog.Value { return o.show().LogValue() }
 
-func (e *rotateError) Unwrap() []error { return []error{e.kind, e.err} }
-
-// RotateAPIKey generates a new API key for userID and makes it safe to use:
-// it calls opts.Persist with the new key, switches the client to it when
-// opts.Self is set, and reads it back with itself when opts.Verify is set.
+// RotateAPIKey generates a new API key for userID and makes it safe to use.
+// It reports a rotation only when it is proven: the key it returns in
+// Rotation.Key differs from the user's previous key.
+//
+// In order: it learns the previous key (RotateOptions.PreviousKey, the
+// client's own key with Self, or one GetAPIKey read); calls GenerateAPIKey;
+// switches the client to the new key (Self); calls Persist; and verifies the
+// new key (Verify).
 //
 // If GenerateAPIKey fails with an unknown outcome, RotateAPIKey reads the
-// current key with GetAPIKey (using opts.Recovery, or the client's own
-// credentials) to find out: a key other than the old one means the rotation
-// happened, and RotateAPIKey carries on with it as if the call had succeeded
-// (Rotation.Recovered is set); if the current key is still the old one, it
-// returns the generation's error with the outcome settled as not applied;
-// if the recovery fails, both errors, joined.
+// current key with GetAPIKey (with RotateOptions.Recovery, or the client's
+// own credentials). A key other than the previous one proves the rotation:
+// RotateAPIKey carries on with it as if the call had succeeded
+// (Rotation.Recovered). If the read shows the previous key, the rotation has
+// not happened yet, but the lost request may still land: the error stays
+// ErrOutcomeUnknown, and Rotation.Key is the previous key, which works now.
+// If the previous key is unknown, an unknown outcome is never settled. If
+// the read fails, the error stays ErrOutcomeUnknown with Error.Recovery set.
 //
-// On failure after the rotation (Persist or Verify), the returned Rotation
-// still holds the new key, with an error matching ErrPersist or ErrVerify.
+// The recovery read, Persist and the verification run on a context detached
+// from ctx's cancellation, each bounded by RotateOptions.StepTimeout.
+//
+// On failure after the rotation, the returned Rotation still holds the new
+// key, with an error of kind ErrPersist or ErrVerify and outcome
+// OutcomeApplied. Every error is an *Error.
 func (c *Client) RotateAPIKey(ctx context.Context, userID int, opts RotateOptions) (Rotation, error) {
 	var r Rotation
-	if opts.Recovery != nil {
-		if err := usable(*opts.Recovery, c.transport, false); err != nil {
-			return r, core.NewError(core.OpGenerateAPIKey, string(c.transport), userID, ErrInvalidInput,
-				"RotateOptions.Recovery: "+err.Error(), nil)
-		}
+	if e := c.checkRotate(ctx, userID, opts); e != nil {
+		return r, e
 	}
-	var old Credentials
-	if c.static != nil {
-		old, _ = c.static.Credentials(ctx)
-	}
-	key, err := c.users.GenerateAPIKey(ctx, userID)
-	if err != nil {
-		if !errors.Is(err, ErrOutcomeUnknown) {
+	if userID == 0 {
+		id, err := c.Sessions().WhoAmI(ctx)
+		if err != nil {
 			return r, err
 		}
-		current, rerr := c.recover(ctx, userID, opts.Recovery)
+		userID = id.UserID
+	}
+	var old *Credentials // the client's credentials before the rotation (Self)
+	var switched func()  // ends the announced rotation
+	u := c               // the client the rotation's own calls go through
+	prev := opts.PreviousKey
+	if opts.Self && c.static != nil {
+		old = c.static.p.Load()
+		if prev == "" {
+			prev = old.APIKey
+		}
+		if old.APIKey != "" {
+			done := c.static.rotation()
+			defer done()
+			switched = done
+			// The rotation's own calls don't wait for it: they go through a
+			// client of their own with the same credentials.
+			u = c.with(*old)
+		}
+	}
+	if prev == "" {
+		if k, err := u.Users().GetAPIKey(ctx, userID); err == nil {
+			prev = k
+		}
+	}
+	key, err := u.Users().GenerateAPIKey(ctx, userID)
+	switch {
+	case err != nil:
+		ge := err.(*Error)
+		if ge.Outcome != OutcomeUnknown {
+			return r, ge
+		}
+		sctx, cancel := stepContext(ctx, opts)
+		current, rerr := u.recoverKey(sctx, userID, opts.Recovery)
+		cancel()
 		if rerr != nil {
-			return r, errors.Join(err, fmt.Errorf("ecgrid: recovery with GetAPIKey failed: %w", rerr))
+			ge.Recovery = rerr.(*Error)
+			return r, ge
 		}
-		r.Recovered = true
-		if old.APIKey != "" && subtle.ConstantTimeCompare([]byte(current), []byte(old.APIKey)) == 1 {
-			// The old key is still the current one: nothing was rotated, and
-			// the failure is now a definite one.
-			var e *Error
-			if errors.As(err, &e) {
-				settled := *e
-				settled.Outcome = OutcomeNotApplied
-				return r, &settled
-			}
-			return r, err
+		r.Key, r.Recovered = current, true
+		if prev == "" || same(current, prev) {
+			// Not settled: the previous key works now (or we can't tell),
+			// and the lost request may still land.
+			return r, ge
 		}
-		// The current key differs from the old one, or the client holds no
-		// API key to compare with: either way it is the key that works now.
 		key = current
+	case prev != "" && same(key, prev):
+		r.Key = key
+		return r, &Error{Op: opGenerate, Transport: c.transport, UserID: userID, Kind: ErrBadResponse,
+			Outcome: OutcomeUnknown, Message: "the service answered the previous key as the new one"}
 	}
-	r.Key = key
+	r.Key, r.Rotated = key, true
+	r.Switched = c.switchTo(key, opts.Self, old)
+	if switched != nil {
+		switched() // calls refused meanwhile may now repeat with the new key
+	}
 	if opts.Persist != nil {
-		if perr := opts.Persist(ctx, key); perr != nil {
-			// The old key is dead: switch anyway so the client keeps working.
-			r.Switched = c.switchTo(key, opts.Self, old)
-			return r, &rotateError{kind: ErrPersist, userID: userID, err: perr, key: key}
+		sctx, cancel := stepContext(ctx, opts)
+		perr := persist(sctx, opts.Persist, key)
+		cancel()
+		if perr != nil {
+			return r, &Error{Op: opRotate, Transport: c.transport, UserID: userID, Kind: ErrPersist,
+				Outcome: OutcomeApplied, Message: "RotateOptions.Persist failed", Err: perr, secret: key}
 		}
 		r.Persisted = true
 	}
-	r.Switched = c.switchTo(key, opts.Self, old)
 	if opts.Verify {
-		v, err := c.withCredentials(Credentials{APIKey: key}).users.GetAPIKey(ctx, userID)
-		if err != nil {
-			return r, &rotateError{kind: ErrVerify, userID: userID, err: err, key: key}
-		}
-		if subtle.ConstantTimeCompare([]byte(v), []byte(key)) != 1 {
-			return r, &rotateError{kind: ErrVerify, userID: userID, err: errors.New("GetAPIKey returned a different key"), key: key}
+		sctx, cancel := stepContext(ctx, opts)
+		id, verr := c.with(Credentials{APIKey: key}).Sessions().WhoAmI(sctx)
+		cancel()
+		switch {
+		case verr != nil:
+			return r, &Error{Op: opRotate, Transport: c.transport, UserID: userID, Kind: ErrVerify,
+				Outcome: OutcomeApplied, Message: "WhoAmI with the new key failed", Verify: verr.(*Error)}
+		case id.UserID != userID:
+			return r, &Error{Op: opRotate, Transport: c.transport, UserID: userID, Kind: ErrVerify, Outcome: OutcomeApplied,
+				Message: fmt.Sprintf("WhoAmI with the new key answered user %d", id.UserID)}
 		}
 		r.Verified = true
 	}
 	return r, nil
 }
 
-// switchTo makes the client authenticate with key when it rotated itself.
-func (c *Client) switchTo(key string, self bool, old Credentials) bool {
-	if !self || c.static == nil || old.APIKey == "" {
+// checkRotate refuses bad arguments before anything is sent.
+func (c *Client) checkRotate(ctx context.Context, userID int, opts RotateOptions) *Error {
+	bad := func(msg string) *Error {
+		return &Error{Op: opRotate, Transport: c.transport, UserID: userID, Kind: ErrInvalidInput, Message: msg}
+	}
+	switch {
+	case ctx == nil:
+		return bad("nil context")
+	case userID == 0 && !opts.Self:
+		return bad("user ID 0: give the user's ID, or set Self to rotate the client's own key")
+	case userID < 0 || userID > MaxUserID:
+		return bad(fmt.Sprintf("user ID %d is out of range: it must be between 1 and %d", userID, MaxUserID))
+	case opts.StepTimeout < 0:
+		return bad("RotateOptions.StepTimeout is negative")
+	}
+	if opts.PreviousKey != "" {
+		if err := wire.CheckSecret("previous key", opts.PreviousKey); err != nil {
+			return bad("RotateOptions.PreviousKey: " + err.Error())
+		}
+	}
+	if opts.Recovery != nil {
+		if err := usable(*opts.Recovery, c.transport, false); err != nil {
+			return bad("RotateOptions.Recovery: " + err.Error())
+		}
+	}
+	if c.closed.Load() {
+		return bad("the client is closed")
+	}
+	return nil
+}
+
+// stepContext is the context of a step after the generation: ctx's values
+// without its cancellation, bounded by the step timeout.
+func stepContext(ctx context.Context, opts RotateOptions) (context.Context, context.CancelFunc) {
+	d := opts.StepTimeout
+	if d == 0 {
+		d = DefaultStepTimeout
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), d)
+}
+
+// persist calls p, turning a panic into a *PanicError.
+func persist(ctx context.Context, p func(context.Context, string) error, key string) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{value: v, text: panicText(v, key)}
+		}
+	}()
+	return p(ctx, key)
+}
+
+// panicText describes a panic value with the key redacted and escaped.
+func panicText(v any, key string) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = fmt.Sprintf("a value of type %T", v)
+		}
+	}()
+	return wire.Text(fmt.Sprint(v), 512, key)
+}
+
+func same(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+// switchTo makes the client authenticate with key when it rotated its own
+// API key, unless its credentials changed meanwhile.
+func (c *Client) switchTo(key string, self bool, old *Credentials) bool {
+	if !self || c.static == nil || old == nil || old.APIKey == "" {
 		return false
 	}
-	next := old
+	next := *old
 	next.APIKey = key
-	c.static.Set(next)
-	return true
+	return c.static.p.CompareAndSwap(old, &next)
 }
 
-// recover reads the current key of userID with the recovery credentials,
-// or the client's own.
-func (c *Client) recover(ctx context.Context, userID int, creds *Credentials) (string, error) {
-	u := c.users
+// recoverKey reads the current key of userID with the recovery
+// credentials, or the client's own.
+func (c *Client) recoverKey(ctx context.Context, userID int, creds *Credentials) (string, error) {
+	d := c
 	if creds != nil {
-		u = c.withCredentials(*creds).users
+		d = c.with(*creds)
 	}
-	return u.GetAPIKey(ctx, userID)
+	return d.Users().GetAPIKey(ctx, userID)
 }
 
-// withCredentials returns a client like c that authenticates with creds.
-func (c *Client) withCredentials(creds Credentials) *Client {
-	d := &Client{transport: c.transport, timeout: c.timeout, retry: c.retry, logger: c.logger}
-	d.static = core.NewStaticCredentials(creds)
-	d.cfg = c.cfg
-	d.cfg.Credentials = d.static
-	d.primary, d.fallback = d.transports(d.cfg, c.fallback != nil)
-	d.users = clientUsers{d}
-	return d
+// with returns a client like c (same transports, policy and state) that
+// authenticates with creds.
+func (c *Client) with(creds Credentials) *Client {
+	s := newStaticCreds(creds)
+	return &Client{config: c.config, creds: s, static: s, closed: c.closed}
 }

@@ -1,8 +1,15 @@
-// Package rest is the REST transport behind ecgrid.Client: JSON over HTTPS
-// with the X-API-Key header (or a bearer token), built on resty v2.
+// Package rest is a single-attempt client of the ECGrid REST API (JSON over
+// HTTPS, v2), built on resty: it sends one request and reports what the
+// service answered, as a result or as an *Error of protocol facts (HTTP
+// status, errorCode, message, whether the request may have left).
 //
-// Use ecgrid.New to get a client; this package has no public constructor of
-// its own that callers outside the module can use.
+// It does not retry, fall back or decide what a failure means for a key
+// rotation: package ecgrid does that on top of it, and is what most programs
+// should use. This package is for programs that want the raw calls.
+//
+// A Client never follows a redirect (it reports it as an *Error), neither
+// sends nor stores cookies, reads at most 1 MiB of any answer, and never puts
+// a credential, password or key in an error.
 package rest
 
 import (
@@ -13,103 +20,274 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/go-resty/resty/v2"
 
-	"github.com/ecgridkit/ecgrid/internal/core"
+	"github.com/ecgridkit/ecgrid/internal/wire"
 )
 
-// Client performs single REST attempts; retries and fallback live in the
-// ecgrid package. It is safe for concurrent use.
+// DefaultBaseURL is the base URL of ECGrid's production REST API.
+const DefaultBaseURL = "https://rest.ecgrid.io"
+
+// The operations of the REST API this package calls, as named in Error.Op.
+const (
+	OpGenerateAPIKey = "GenerateAPIKey" // POST /v2/users/key-generate/{id}
+	OpGetAPIKey      = "GetAPIKey"      // GET /v2/users/key/{id}
+	OpLogin          = "Login"          // POST /v2/auth/login
+	OpRefresh        = "Refresh"        // POST /v2/auth/refresh
+	OpLogout         = "Logout"         // POST /v2/auth/logout
+	OpMe             = "Me"             // GET /v2/users/me
+)
+
+// ErrInvalidInput is wrapped by the *Error a call returns, without sending
+// anything, when its input can't be sent: a user ID out of 1..2147483647,
+// a missing or unprintable credential or password.
+var ErrInvalidInput = errors.New("invalid input")
+
+// Config configures a Client.
+type Config struct {
+	// BaseURL is the base URL of the API, such as DefaultBaseURL or a test
+	// server's URL: absolute, http or https, without user info, query or
+	// fragment. Its path, if any, prefixes every route.
+	BaseURL string
+	// HTTPClient sends the requests. It is copied, never modified: the copy
+	// follows no redirect and has no cookie jar. nil means a client with a
+	// pooled transport.
+	HTTPClient *http.Client
+	// UserAgent is the User-Agent header; empty means "ecgrid-go-rest".
+	UserAgent string
+}
+
+// Client makes single REST calls. It is safe for concurrent use.
 type Client struct {
-	r     *resty.Client
-	base  *url.URL
-	gen   string // URL prefix for key generation, ends in "/"
-	get   string // URL prefix for reading a key, ends in "/"
-	creds core.CredentialsSource
+	r    *resty.Client
+	base *url.URL
+	// URL prefixes of the routes.
+	gen, get, login, refresh, logout, me string
 }
 
-var _ core.Users = (*Client)(nil)
-
-// New returns a REST transport for a configuration ecgrid.New validated;
-// it cannot fail and makes no network call.
-func New(cfg core.Config) *Client {
-	hc := *cfg.HTTPClient // resty adjusts the client it is given: give it its own copy
-	r := resty.NewWithClient(&hc).
+// New returns a Client for cfg. It makes no network call, and fails only
+// when the base URL is unusable.
+func New(cfg Config) (*Client, error) {
+	base, err := url.Parse(cfg.BaseURL)
+	switch {
+	case err != nil || cfg.BaseURL == "":
+		return nil, fmt.Errorf("rest: the base URL %q is not a valid URL", cfg.BaseURL)
+	case base.Scheme != "https" && base.Scheme != "http", base.Host == "":
+		return nil, fmt.Errorf("rest: the base URL %q is not an absolute http(s) URL", cfg.BaseURL)
+	case base.User != nil:
+		return nil, errors.New("rest: the base URL must not contain user info")
+	case strings.ContainsAny(cfg.BaseURL, "?#"):
+		return nil, fmt.Errorf("rest: the base URL %q must not have a query or fragment", cfg.BaseURL)
+	}
+	ua := cfg.UserAgent
+	if ua == "" {
+		ua = "ecgrid-go-rest"
+	}
+	r := resty.NewWithClient(wire.HTTPClient(cfg.HTTPClient)).
 		SetLogger(nopLogger{}).
-		SetCookieJar(nil).
-		SetHeader("User-Agent", cfg.UserAgent).
+		SetHeader("User-Agent", ua).
 		SetHeader("Accept", "application/json")
-	base := cfg.RESTBase.String()
-	for len(base) > 0 && base[len(base)-1] == '/' {
-		base = base[:len(base)-1]
-	}
+	b := strings.TrimRight(base.String(), "/")
 	return &Client{
-		r:     r,
-		base:  cfg.RESTBase,
-		gen:   base + "/v2/users/key-generate/",
-		get:   base + "/v2/users/key/",
-		creds: cfg.Credentials,
+		r:       r,
+		base:    base,
+		gen:     b + "/v2/users/key-generate/",
+		get:     b + "/v2/users/key/",
+		login:   b + "/v2/auth/login",
+		refresh: b + "/v2/auth/refresh",
+		logout:  b + "/v2/auth/logout",
+		me:      b + "/v2/users/me",
+	}, nil
+}
+
+// Format prints the client's base URL, never a credential.
+func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprintf(f, "rest.Client{%s}", c.base.Redacted()) }
+
+// Auth is the credential of one call: an API key, sent as X-API-Key, or
+// else a bearer token from Login, sent as Authorization: Bearer. Every
+// encoding of an Auth (fmt, encoding/json, encoding/xml, log/slog) shows
+// which is set, never its value.
+type Auth struct {
+	APIKey      string
+	BearerToken string
+}
+
+// header returns the credential header, or ok false when none is set.
+func (a Auth) header() (name, value string, err error) {
+	switch {
+	case a.APIKey != "":
+		return "X-API-Key", a.APIKey, wire.CheckSecret("API key", a.APIKey)
+	case a.BearerToken != "":
+		return "Authorization", "Bearer " + a.BearerToken, wire.CheckSecret("bearer token", a.BearerToken)
 	}
+	return "", "", errors.New("no API key or bearer token is set")
 }
 
-// Format prints the transport's name and endpoint, never a credential.
-func (c *Client) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "rest.Client{%s}", c.base.Redacted())
+// Token is a session from Login or Refresh. Every encoding of a Token shows
+// its expiry and user ID, never the token.
+type Token struct {
+	// Token is the JWT to send as Authorization: Bearer.
+	Token string
+	// ExpiresAt is when the token stops working; zero if the service did not
+	// say.
+	ExpiresAt time.Time
+	// UserID is the user the token authenticates.
+	UserID int
 }
 
-// GenerateAPIKey sends POST /v2/users/key-generate/{id} once and returns
-// the new key, or an *ecgrid.Error with its kind and outcome.
-func (c *Client) GenerateAPIKey(ctx context.Context, userID int) (string, error) {
-	return c.do(ctx, core.OpGenerateAPIKey, http.MethodPost, c.gen, userID)
+// User is the answer of GET /v2/users/me: who a credential belongs to.
+// Strings are as the service sent them, with characters that are not
+// printable escaped.
+type User struct {
+	UserID    int       `json:"userId"`
+	Login     string    `json:"login"`
+	Email     string    `json:"email"`
+	FirstName string    `json:"firstName"`
+	LastName  string    `json:"lastName"`
+	NetworkID int       `json:"networkId"`
+	MailboxID int       `json:"mailboxId"`
+	AuthLevel string    `json:"authLevel"`
+	Status    string    `json:"status"`
+	Created   time.Time `json:"created"`
 }
 
-// GetAPIKey sends GET /v2/users/key/{id} once and returns the key, or an
-// *ecgrid.Error.
-func (c *Client) GetAPIKey(ctx context.Context, userID int) (string, error) {
-	return c.do(ctx, core.OpGetAPIKey, http.MethodGet, c.get, userID)
+// GenerateAPIKey sends POST /v2/users/key-generate/{userID} once and
+// returns the new key. The user's previous key stops working when the
+// service processes the call. On failure it returns an *Error.
+func (c *Client) GenerateAPIKey(ctx context.Context, auth Auth, userID int) (string, error) {
+	var key string
+	err := c.keyCall(ctx, OpGenerateAPIKey, http.MethodPost, c.gen, auth, userID, &key)
+	return key, err
 }
 
-func (c *Client) do(ctx context.Context, op, method, prefix string, userID int) (string, error) {
-	creds, err := c.creds.Credentials(ctx)
+// GetAPIKey sends GET /v2/users/key/{userID} once and returns the user's
+// current key. On failure it returns an *Error.
+func (c *Client) GetAPIKey(ctx context.Context, auth Auth, userID int) (string, error) {
+	var key string
+	err := c.keyCall(ctx, OpGetAPIKey, http.MethodGet, c.get, auth, userID, &key)
+	return key, err
+}
+
+func (c *Client) keyCall(ctx context.Context, op, method, prefix string, auth Auth, userID int, key *string) error {
+	if userID < 1 || userID > 1<<31-1 {
+		return invalid(op, fmt.Sprintf("user ID %d is out of range 1..2147483647", userID))
+	}
+	name, value, err := auth.header()
 	if err != nil {
-		return "", core.NewError(op, core.TransportREST, userID, core.ErrUnauthorized, "the credentials provider failed", err)
+		return invalid(op, err.Error())
 	}
-	header, value, ok := core.RESTHeader(creds)
-	if !ok {
-		return "", core.NewError(op, core.TransportREST, userID, core.ErrInvalidInput,
-			"no API key or bearer token is set: REST can't use a SOAP session ID", core.ErrNoCredentials)
+	return c.do(ctx, op, method, prefix+strconv.Itoa(userID), name, value, nil, key, auth.APIKey, auth.BearerToken)
+}
+
+// Login sends POST /v2/auth/login with the login name and password, without
+// a credential header, and returns the session's token. A wrong login or
+// password is an *Error with HTTP 401.
+func (c *Client) Login(ctx context.Context, login, password string) (Token, error) {
+	if login == "" || strings.ContainsFunc(login, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return Token{}, invalid(OpLogin, "the login is empty or contains a control character")
 	}
-	if err := core.ValidateCredentials(creds); err != nil {
-		return "", core.NewError(op, core.TransportREST, userID, core.ErrInvalidInput, err.Error(), nil)
+	if err := wire.CheckSecret("password", password); err != nil {
+		return Token{}, invalid(OpLogin, err.Error())
 	}
-	tctx, tr := core.Track(ctx)
-	// The body is read here, through the size limit into a pooled buffer:
+	body, _ := json.Marshal(struct {
+		Login    string `json:"login"`
+		Password string `json:"password"`
+	}{login, password})
+	var t tokenData
+	err := c.do(ctx, OpLogin, http.MethodPost, c.login, "", "", body, &t, password)
+	return t.token(), err
+}
+
+// Refresh sends POST /v2/auth/refresh with a token and returns a new one;
+// the old one may stop working. An expired or unknown token is an *Error
+// with HTTP 401.
+func (c *Client) Refresh(ctx context.Context, token string) (Token, error) {
+	if err := wire.CheckSecret("bearer token", token); err != nil {
+		return Token{}, invalid(OpRefresh, err.Error())
+	}
+	body, _ := json.Marshal(struct {
+		Token string `json:"token"`
+	}{token})
+	var t tokenData
+	err := c.do(ctx, OpRefresh, http.MethodPost, c.refresh, "", "", body, &t, token)
+	return t.token(), err
+}
+
+// Logout sends POST /v2/auth/logout with the credential, ending the
+// session of a bearer token. On failure it returns an *Error.
+func (c *Client) Logout(ctx context.Context, auth Auth) error {
+	name, value, err := auth.header()
+	if err != nil {
+		return invalid(OpLogout, err.Error())
+	}
+	return c.do(ctx, OpLogout, http.MethodPost, c.logout, name, value, nil, nil, auth.APIKey, auth.BearerToken)
+}
+
+// Me sends GET /v2/users/me and returns who the credential belongs to. On
+// failure it returns an *Error.
+func (c *Client) Me(ctx context.Context, auth Auth) (User, error) {
+	name, value, err := auth.header()
+	if err != nil {
+		return User{}, invalid(OpMe, err.Error())
+	}
+	var u User
+	err = c.do(ctx, OpMe, http.MethodGet, c.me, name, value, nil, &u, auth.APIKey, auth.BearerToken)
+	return u, err
+}
+
+// do sends one request and decodes the answer's data into out (*string,
+// *tokenData, *User, or nil when no data is expected).
+func (c *Client) do(ctx context.Context, op, method, u, header, value string, body []byte, out any, secrets ...string) error {
+	if err := ctx.Err(); err != nil {
+		// Positive evidence: the request is not even handed to the client.
+		return &Error{Op: op, NotSent: true, Err: err}
+	}
+	tctx, ev := wire.Trace(ctx)
+	// The body is read below, through the size limit into a pooled buffer:
 	// resty's own reading allocates as it grows and parses nothing we need.
-	req := c.r.R().SetContext(tctx).SetHeader(header, value).SetDoNotParseResponse(true)
-	if method == http.MethodPost {
+	req := c.r.R().SetContext(tctx).SetDoNotParseResponse(true)
+	if header != "" {
+		req.SetHeader(header, value)
+	}
+	switch {
+	case body != nil:
+		req.SetHeader("Content-Type", "application/json").SetBody(body)
+	case method == http.MethodPost:
 		// No body: send "Content-Length: 0". Without it resty hands net/http
-		// an empty reader of unknown length, which goes out chunked after a
-		// read-all copy of nothing.
+		// an empty reader of unknown length, which goes out chunked.
 		req.SetContentLength(true)
 	}
-	resp, err := req.Execute(method, prefix+strconv.Itoa(userID))
+	resp, err := req.Execute(method, u)
 	if err != nil || resp == nil || resp.RawResponse == nil {
 		if err == nil {
 			err = errors.New("no response")
 		}
-		return "", core.NetworkError(op, core.TransportREST, userID, err, tr.Sent())
+		return &Error{Op: op, NotSent: ev.NotSent(), Err: wire.ScrubURLError(err)}
 	}
 	raw := resp.RawResponse
 	defer raw.Body.Close()
-	body, release, err := core.ReadBody(raw.Body)
-	defer release()
-	if err != nil {
-		return "", core.BodyError(op, core.TransportREST, userID, raw.StatusCode, err)
+	if raw.StatusCode < 200 {
+		// A 1xx as the final answer (101 Switching Protocols): its "body"
+		// is the raw connection, which would be read until the server
+		// closes it. Don't read it.
+		return &Error{Op: op, StatusCode: raw.StatusCode, Problem: "an informational (1xx) answer came as the final answer"}
 	}
-	return parse(op, userID, c.base, raw.StatusCode, raw.Header, body, core.Secrets(creds))
+	buf, rerr := wire.ReadBody(raw.Body)
+	defer wire.PutBuffer(buf)
+	if rerr != nil {
+		e := &Error{Op: op, StatusCode: raw.StatusCode, Problem: "the answer could not be read", Err: rerr}
+		e.RetryAfter = wire.ParseRetryAfter(raw.Header.Get("Retry-After"), time.Now())
+		return e
+	}
+	if err := c.parse(op, raw.StatusCode, raw.Header, buf.Bytes(), out, secrets); err != nil {
+		return err
+	}
+	ev.Release()
+	return nil
 }
 
 type envelope struct {
@@ -119,65 +297,98 @@ type envelope struct {
 	Message   string          `json:"message"`
 }
 
-const maxMessage = 512
+// Bounds on the server text kept in an *Error.
+const (
+	maxCode    = 64
+	maxMessage = 512
+)
 
-// parse turns one REST answer into a key or an *core.Error. It is the single
-// classifier of the REST transport.
-func parse(op string, userID int, base *url.URL, status int, h http.Header, body []byte, secrets []string) (string, error) {
+// parse turns one answer into data (decoded into out) or an *Error. It is
+// the transport's single reader of answers.
+func (c *Client) parse(op string, status int, h http.Header, body []byte, out any, secrets []string) error {
+	body = wire.TrimBOM(body)
+	ok2xx := status >= 200 && status <= 299
 	if status >= 300 && status < 400 {
-		return "", core.RedirectError(op, core.TransportREST, userID, status, h.Get("Location"), base)
+		return &Error{Op: op, StatusCode: status, Problem: wire.RedirectMessage(h.Get("Location"), c.base)}
 	}
 	var env envelope
-	// encoding/json would turn invalid UTF-8 into U+FFFD: such a body is not trusted.
+	// encoding/json turns invalid UTF-8 into U+FFFD: such a body is not trusted.
 	isEnvelope := utf8.Valid(body) && json.Unmarshal(body, &env) == nil && env.Success != nil
-	ok2xx := status >= 200 && status <= 299
-	e := &core.Error{Op: op, Transport: core.TransportREST, UserID: userID, StatusCode: status}
 	if isEnvelope && *env.Success && ok2xx {
-		var key string
-		if err := jsonString(env.Data, &key); err == nil && key != "" {
-			if core.CheckSecret("key", key) == nil {
-				return key, nil
-			}
-			e.Message = "the key in the answer contains characters a key can't have"
-		} else {
-			e.Message = "the answer reports success but holds no key"
+		problem := decodeData(op, env.Data, out)
+		if problem == "" {
+			return nil
 		}
-		e.Kind, e.Outcome = core.ErrBadResponse, core.OutcomeUnknown
-		return "", e
+		return &Error{Op: op, StatusCode: status, Problem: problem}
 	}
-	if isEnvelope {
-		e.Code = core.Truncate(core.Redact(env.ErrorCode, secrets...), 64)
-		e.Message = core.Truncate(core.Redact(env.Message, secrets...), maxMessage)
+	e := &Error{Op: op, StatusCode: status}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		e.RetryAfter = wire.ParseRetryAfter(h.Get("Retry-After"), time.Now())
 	}
-	e.Kind = core.KindForRefusal(status)
-	if e.Kind == nil {
-		e.Kind = core.KindForCode(e.Code)
-	}
-	if e.Kind == nil {
-		switch {
-		case ok2xx && isEnvelope:
-			e.Kind = core.ErrBadResponse
-			if e.Message == "" {
-				e.Message = "the answer reports success:false without an error code"
-			}
-		case ok2xx:
-			e.Kind = core.ErrBadResponse
-			e.Message = "the answer is not an ECGrid JSON envelope"
-		default:
-			e.Kind = core.KindForStatus(status)
-		}
-	}
-	if !isEnvelope && !ok2xx {
-		e.Message = "the answer is not an ECGrid JSON envelope"
+	switch {
+	case isEnvelope && !*env.Success:
+		e.Envelope = true
+		e.ErrorCode = wire.Text(strings.TrimSpace(env.ErrorCode), maxCode, secrets...)
+		e.Message = wire.Text(strings.TrimSpace(env.Message), maxMessage, secrets...)
+	case isEnvelope:
+		e.Problem = "the answer reports success with HTTP " + strconv.Itoa(status)
+	default:
+		e.Problem = "the answer is not an ECGrid JSON envelope"
 		if ct := h.Get("Content-Type"); ct != "" {
-			e.Message += " (" + core.Truncate(core.Redact(ct, secrets...), 64) + ")"
+			e.Problem += " (" + wire.Text(ct, 64, secrets...) + ")"
 		}
 	}
-	e.Outcome = core.StatusOutcome(e.Kind, e.StatusCode)
-	if e.Kind == core.ErrRateLimited || status == http.StatusServiceUnavailable {
-		e.RetryAfter = core.ParseRetryAfter(h.Get("Retry-After"), time.Now())
+	return e
+}
+
+// decodeData decodes a success's data into out; it returns what is wrong
+// with it, or "".
+func decodeData(op string, data json.RawMessage, out any) string {
+	switch out := out.(type) {
+	case nil:
+		return ""
+	case *string:
+		var key string
+		if err := jsonString(data, &key); err != nil || key == "" {
+			return "the answer reports success but holds no key"
+		}
+		if wire.CheckSecret("key", key) != nil {
+			return "the key in the answer is not printable text"
+		}
+		*out = key
+	case *tokenData:
+		if err := json.Unmarshal(data, out); err != nil || out.Token == "" {
+			return "the answer reports success but holds no token"
+		}
+		if wire.CheckSecret("token", out.Token) != nil {
+			return "the token in the answer is not printable text"
+		}
+	case *User:
+		var u User
+		if err := json.Unmarshal(data, &u); err != nil || u.UserID <= 0 {
+			return "the answer reports success but holds no user"
+		}
+		for _, s := range []*string{&u.Login, &u.Email, &u.FirstName, &u.LastName, &u.AuthLevel, &u.Status} {
+			*s = wire.Truncate(wire.Escape(*s), 256)
+		}
+		*out = u
 	}
-	return "", e
+	return ""
+}
+
+// tokenData is the data of a login or refresh answer.
+type tokenData struct {
+	Token     string `json:"token"`
+	ExpiresAt string `json:"expiresAt"`
+	UserID    int    `json:"userId"`
+}
+
+func (t tokenData) token() Token {
+	if t.Token == "" {
+		return Token{}
+	}
+	exp, _ := time.Parse(time.RFC3339, t.ExpiresAt)
+	return Token{Token: t.Token, ExpiresAt: exp, UserID: t.UserID}
 }
 
 // jsonString decodes a JSON value into s as json.Unmarshal does. A plain
@@ -189,7 +400,7 @@ func jsonString(raw json.RawMessage, s *string) error {
 		return json.Unmarshal(raw, s)
 	}
 	for _, c := range raw[1 : n-1] {
-		if c == '\\' || c == '"' {
+		if c == '\\' || c == '"' || c < 0x20 {
 			return json.Unmarshal(raw, s)
 		}
 	}

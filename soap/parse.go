@@ -7,33 +7,47 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/ecgridkit/ecgrid/internal/core"
+	"github.com/ecgridkit/ecgrid/internal/wire"
 )
 
-// answer is what a SOAP response body says.
+// answer is what a successful call returned.
 type answer struct {
+	key  string     // GenerateAPIKey, UserGetAPIKey: the key; Login: the session ID
+	ok   bool       // Logout
+	info UserIDInfo // WhoAmI
+}
+
+// reading is what the parser collects from a SOAP answer.
+type reading struct {
 	result    strings.Builder // text of <OpResult>
 	hasResult bool
+	children  []child // WhoAmI: the children of <OpResult>
 	fault     bool
 	faultCode strings.Builder // faultcode or Code/Value
 	reason    strings.Builder // faultstring or Reason/Text
 	code      strings.Builder // ECGridOSSOAPErrorCode
 }
 
+type child struct {
+	name string
+	text strings.Builder
+}
+
 const maxDepth = 64
 
-var errDepth = errors.New("XML nested too deeply")
+var errDepth = errors.New("the XML is nested too deeply")
 
-// parseAnswer reads a SOAP envelope with a streaming decoder, matching
-// elements by local name only, so any prefix and any namespace parse. The
-// document must be complete: a truncated body is an error even when the
-// result was already seen.
-func parseAnswer(a *answer, body []byte, response, result string) error {
-	d := xml.NewDecoder(bytes.NewReader(body))
+// parse reads a SOAP envelope with a streaming decoder, matching elements by
+// local name only, so any prefix and any namespace parse. The document must
+// be complete: a truncated body is an error even when the result was
+// already seen. children says whether the result may have child elements.
+func parse(r *reading, body []byte, response, result string, children bool) error {
+	d := xml.NewDecoder(bytes.NewReader(wire.TrimBOM(body)))
 	d.CharsetReader = charsetReader
 	var names [maxDepth]xml.Name // as written, prefix in Space, to check end tags
 	var path [maxDepth]string    // local names, for matching
@@ -65,14 +79,14 @@ func parseAnswer(a *answer, body []byte, response, result string) error {
 					return errors.New("the root element is not a SOAP Envelope")
 				}
 			}
-			if text == &a.result {
+			if text == &r.result && !children {
 				return errors.New("an element inside the result")
 			}
 			names[depth], path[depth] = t.Name, t.Name.Local
 			depth++
-			hadResult := a.hasResult
-			text = a.target(path[:depth], response, result)
-			if text == &a.result && hadResult {
+			hadResult := r.hasResult
+			text = r.target(path[:depth], response, result, children)
+			if text == &r.result && hadResult {
 				return errors.New("more than one result element")
 			}
 		case xml.EndElement:
@@ -81,6 +95,9 @@ func parseAnswer(a *answer, body []byte, response, result string) error {
 			}
 			depth--
 			text = nil
+			if depth == 4 && r.hasResult && path[3] == result {
+				text = &r.result // text after a child of the result
+			}
 		case xml.CharData:
 			if depth == 0 && len(bytes.TrimSpace(t)) != 0 {
 				return errors.New("text outside the root element")
@@ -93,103 +110,148 @@ func parseAnswer(a *answer, body []byte, response, result string) error {
 }
 
 // target returns where the text of the element at path goes, or nil.
-func (a *answer) target(path []string, response, result string) *strings.Builder {
+func (r *reading) target(path []string, response, result string, children bool) *strings.Builder {
 	n := len(path)
 	if n < 3 || path[1] != "Body" {
 		return nil
 	}
 	if path[2] == "Fault" {
-		a.fault = true
+		r.fault = true
 		switch {
 		case n == 4 && path[3] == "faultcode":
-			return &a.faultCode
+			return &r.faultCode
 		case n == 4 && path[3] == "faultstring":
-			return &a.reason
+			return &r.reason
 		case n == 5 && path[3] == "Code" && path[4] == "Value":
-			return &a.faultCode
-		case n == 5 && path[3] == "Reason" && path[4] == "Text" && a.reason.Len() == 0:
-			return &a.reason
+			return &r.faultCode
+		case n == 5 && path[3] == "Reason" && path[4] == "Text" && r.reason.Len() == 0:
+			return &r.reason
 		case n >= 5 && (path[3] == "detail" || path[3] == "Detail") && path[n-1] == "ECGridOSSOAPErrorCode":
-			return &a.code
+			return &r.code
 		}
 		return nil
 	}
 	if n == 4 && path[2] == response && path[3] == result {
-		a.hasResult = true
-		return &a.result
+		r.hasResult = true
+		return &r.result
+	}
+	if children && n == 5 && path[2] == response && path[3] == result {
+		r.children = append(r.children, child{name: path[4]})
+		return &r.children[len(r.children)-1].text
 	}
 	return nil
 }
 
-// classify turns one SOAP answer into a key or an *core.Error. It is the
-// single classifier of the SOAP transport.
-func classify(o *operation, userID, status int, h http.Header, body []byte, secrets []string) (string, error) {
-	e := &core.Error{Op: o.op, Transport: core.TransportSOAP, UserID: userID, StatusCode: status}
-	var a answer
-	perr := parseAnswer(&a, body, o.response, o.result)
+// Bounds on the server text kept in an *Error.
+const (
+	maxCode    = 64
+	maxMessage = 512
+)
+
+// read turns one answer into a (on success) or an *Error. It is the
+// transport's single reader of answers.
+func read(p *prepared, a *answer, status int, h http.Header, body []byte, secrets []string) error {
+	var r reading
+	perr := parse(&r, body, p.response, p.result, p.name == OpWhoAmI)
+	ok2xx := status >= 200 && status <= 299
+	e := &Error{Op: p.name, StatusCode: status}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		e.RetryAfter = wire.ParseRetryAfter(h.Get("Retry-After"), time.Now())
+	}
 	switch {
-	case perr == nil && a.fault:
-		e.FaultCode = core.Truncate(core.Redact(localPart(strings.TrimSpace(a.faultCode.String())), secrets...), 64)
-		e.Code = core.Truncate(core.Redact(strings.TrimSpace(a.code.String()), secrets...), 64)
-		e.Message = core.Truncate(core.Redact(strings.TrimSpace(a.reason.String()), secrets...), 512)
-		server := e.FaultCode == "Server" || e.FaultCode == "Receiver" || e.FaultCode == ""
-		if refused := core.KindForRefusal(status); refused != nil {
-			// A 429 or 503 proves the request was refused, whatever fault came with it.
-			e.Kind, e.Outcome = refused, core.OutcomeNotApplied
+	case perr == nil && r.fault && r.hasResult:
+		e.Problem = "the answer holds both a result and a fault"
+	case perr == nil && r.fault:
+		e.Fault = true
+		e.FaultCode = wire.Text(strings.TrimSpace(r.faultCode.String()), maxCode, secrets...)
+		e.ErrorCode = wire.Text(strings.TrimSpace(r.code.String()), maxCode, secrets...)
+		e.Message = wire.Text(strings.TrimSpace(r.reason.String()), maxMessage, secrets...)
+	case perr == nil && ok2xx && r.hasResult:
+		if problem := r.decode(p.name, a); problem != "" {
+			e.Problem = problem
 			break
 		}
-		e.Kind = core.KindForCode(e.Code)
-		if e.Kind == nil {
-			if server {
-				e.Kind = core.ErrServer
-			} else {
-				e.Kind = core.ErrInvalidInput
-			}
-		}
-		e.Outcome = core.OutcomeForKind(e.Kind)
-		if server {
-			e.Outcome = core.OutcomeUnknown
-		}
-	case perr == nil && is2xx(status) && a.hasResult:
-		key := strings.TrimSpace(a.result.String())
-		if key != "" && core.CheckSecret("key", key) == nil {
-			return key, nil
-		}
-		e.Kind, e.Outcome = core.ErrBadResponse, core.OutcomeUnknown
-		e.Message = "the answer holds no key"
-		if key != "" {
-			e.Message = "the key in the answer contains characters a key can't have"
-		}
-	case is2xx(status):
-		e.Kind, e.Outcome = core.ErrBadResponse, core.OutcomeUnknown
-		if perr != nil {
-			e.Message = "the answer is not a readable SOAP envelope: " +
-				core.Truncate(core.Redact(perr.Error(), secrets...), 200)
-		} else {
-			e.Message = "the answer has no <" + o.result + "> in <" + o.response + ">"
+		return nil
+	case perr != nil:
+		e.Problem = "the answer is not a readable SOAP envelope: " + wire.Text(perr.Error(), 200, secrets...)
+		if ct := h.Get("Content-Type"); ct != "" && !ok2xx {
+			e.Problem += " (" + wire.Text(ct, 64, secrets...) + ")"
 		}
 	default:
-		e.Kind = core.KindForStatus(status)
-		e.Message = "the answer is not a SOAP fault"
-		if ct := h.Get("Content-Type"); ct != "" {
-			e.Message += " (" + core.Truncate(core.Redact(ct, secrets...), 64) + ")"
-		}
-		e.Outcome = core.StatusOutcome(e.Kind, e.StatusCode)
+		e.Problem = "the answer has no <" + p.result + "> in <" + p.response + ">"
 	}
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		e.RetryAfter = core.ParseRetryAfter(h.Get("Retry-After"), time.Now())
-	}
-	return "", e
+	return e
 }
 
-// localPart returns the local name of a qualified fault code such as
-// "soap:Client" and drops a dotted refinement such as "Client.Auth".
-func localPart(s string) string {
-	if i := strings.LastIndexByte(s, ':'); i >= 0 {
-		s = s[i+1:]
+// decode fills a from the result; it returns what is wrong with it, or "".
+func (r *reading) decode(op string, a *answer) string {
+	text := strings.TrimSpace(r.result.String())
+	switch op {
+	case OpLogout:
+		b, err := strconv.ParseBool(text)
+		if err != nil {
+			return "the answer's LogoutResult is not a boolean"
+		}
+		a.ok = b
+	case OpWhoAmI:
+		for i := range r.children {
+			c := &r.children[i]
+			v := strings.TrimSpace(c.text.String())
+			switch c.name {
+			case "UserID":
+				a.info.UserID, _ = strconv.Atoi(v)
+			case "NetworkID":
+				a.info.NetworkID, _ = strconv.Atoi(v)
+			case "MailboxID":
+				a.info.MailboxID, _ = strconv.Atoi(v)
+			case "Login":
+				a.info.Login = wire.Truncate(wire.Escape(v), 256)
+			case "AuthLevel":
+				a.info.AuthLevel = wire.Truncate(wire.Escape(v), 64)
+			}
+		}
+		if a.info.UserID <= 0 {
+			return "the answer's WhoAmIResult holds no user ID"
+		}
+	default: // a key, or Login's session ID
+		what := "key"
+		if op == OpLogin {
+			what = "session ID"
+		}
+		if text == "" {
+			return "the answer holds no " + what
+		}
+		if wire.CheckSecret(what, text) != nil {
+			return "the " + what + " in the answer is not printable text"
+		}
+		a.key = text
 	}
-	if i := strings.IndexByte(s, '.'); i >= 0 {
-		s = s[:i]
+	return ""
+}
+
+// unrecognised reports whether err is the fault ASMX answers to an action
+// it does not know (SOAP 1.1: a Client fault "Server did not recognize the
+// value of HTTP Header SOAPAction: …"; SOAP 1.2: a Sender fault "Unable to
+// handle request. The action '…' was not recognized."). Only the fixed words
+// are matched: some ASMX builds leave the placeholders unfilled.
+func unrecognised(err error) bool {
+	e, ok := err.(*Error)
+	if !ok || !e.Fault {
+		return false
+	}
+	switch local(e.FaultCode) {
+	case "Client", "Sender":
+	default:
+		return false
+	}
+	return strings.Contains(e.Message, "Server did not recognize the value of HTTP Header SOAPAction") ||
+		strings.Contains(e.Message, "Unable to handle request.") && strings.Contains(e.Message, "was not recognized")
+}
+
+// local returns the local part of a qualified name such as "soap:Client".
+func local(s string) string {
+	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		return s[i+1:]
 	}
 	return s
 }

@@ -1,21 +1,41 @@
-// Package soap is the ECGridOS SOAP transport behind ecgrid.Client: SOAP 1.1
-// or 1.2 envelopes built with escaped values and answers read with a
-// streaming encoding/xml token decoder, by local element names.
+// Package soap is a single-attempt client of the ECGridOS SOAP API (an
+// ASP.NET ASMX service), in SOAP 1.1 or 1.2: it sends one call and reports
+// what the service answered, as a result or as an *Error of protocol facts
+// (HTTP status, fault code, ECGridOSSOAPErrorCode, whether the request may
+// have left). Envelopes are built with every value escaped; answers are read
+// with a streaming decoder by local element names, so any prefix and any
+// namespace parse.
 //
-// Use ecgrid.New to get a client; this package has no public constructor of
-// its own that callers outside the module can use.
+// It does not retry, fall back or decide what a failure means for a key
+// rotation: package ecgrid does that on top of it, and is what most programs
+// should use. This package is for programs that want the raw calls.
+//
+// The vendor's documents disagree on the operation namespace. Unless
+// Config.Namespace pins one, a Client starts with DefaultNamespace and, when
+// the service answers that it does not recognise the action (the fault ASMX
+// sends for a SOAPAction in another namespace, which proves the call was not
+// processed), tries the other KnownNamespaces once each and keeps, for its
+// lifetime, the first one the service recognises.
+//
+// A Client never follows a redirect, neither sends nor stores cookies, reads
+// at most 1 MiB of any answer, and never puts a session ID, password or key
+// in an error.
 package soap
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
-	"github.com/ecgridkit/ecgrid/internal/core"
+	"github.com/ecgridkit/ecgrid/internal/wire"
 )
 
 // Envelope namespaces.
@@ -24,47 +44,154 @@ const (
 	NamespaceSOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 )
 
-// Client performs single SOAP attempts; retries and fallback live in the
-// ecgrid package. It is safe for concurrent use.
+// DefaultNamespace is the operation namespace of the vendor's quick start and
+// live v4.1 service page.
+const DefaultNamespace = "https://os.ecgrid.io/"
+
+// KnownNamespaces returns the operation namespaces the vendor's documents
+// use, in the order a Client tries them: DefaultNamespace, the reference
+// pages' "http://www.ecgridos.net/", the v3.2 WSDL's "http://ecgridos.net/".
+func KnownNamespaces() []string {
+	return []string{DefaultNamespace, "http://www.ecgridos.net/", "http://ecgridos.net/"}
+}
+
+// DefaultURL is the endpoint of ECGrid's production SOAP service.
+const DefaultURL = "https://os.ecgrid.io/v4.1/prod/ECGridOS.asmx"
+
+// Version is a SOAP protocol version.
+type Version string
+
+// The SOAP versions ECGridOS speaks.
+const (
+	V11 Version = "1.1" // text/xml with a SOAPAction header
+	V12 Version = "1.2" // application/soap+xml with an action parameter
+)
+
+// The operations this package calls, as named in Error.Op.
+const (
+	OpGenerateAPIKey = "GenerateAPIKey"
+	OpUserGetAPIKey  = "UserGetAPIKey"
+	OpLogin          = "Login"
+	OpLogout         = "Logout"
+	OpWhoAmI         = "WhoAmI"
+)
+
+// ErrInvalidInput is wrapped by the *Error a call returns, without sending
+// anything, when its input can't be sent unchanged: a user ID out of
+// 1..2147483647, an empty or unprintable session ID, login or password.
+var ErrInvalidInput = errors.New("invalid input")
+
+// Config configures a Client.
+type Config struct {
+	// URL is the endpoint, such as DefaultURL or a test server's SOAP URL:
+	// absolute, http or https, without user info, query or fragment.
+	URL string
+	// HTTPClient sends the requests. It is copied, never modified: the copy
+	// follows no redirect and has no cookie jar. nil means a client with a
+	// pooled transport.
+	HTTPClient *http.Client
+	// UserAgent is the User-Agent header; empty means "ecgrid-go-soap".
+	UserAgent string
+	// Version is V11 (the default when empty) or V12.
+	Version Version
+	// Namespace pins the operation namespace. Empty means DefaultNamespace,
+	// with the discovery described in the package documentation.
+	Namespace string
+	// Logger, if set, gets an Info record when discovery settles on a
+	// namespace other than DefaultNamespace.
+	Logger *slog.Logger
+	// Sender fills Login's sender fields.
+	Sender Sender
+}
+
+// Sender identifies the calling software in Login, as ECGridOS asks.
+// Empty fields are sent empty.
+type Sender struct {
+	Solution     string // SenderSolution, such as "ecgrid-go"
+	Version      string // SenderVersion
+	CompanyName  string // SenderCompanyName
+	Contact      string // SenderContact
+	ContactEmail string // SenderContactEmail
+}
+
+// UserIDInfo is the answer of WhoAmI: who a session belongs to. Strings are
+// as the service sent them, with characters that are not printable escaped.
+type UserIDInfo struct {
+	UserID    int
+	Login     string
+	NetworkID int
+	MailboxID int
+	AuthLevel string // such as "NetworkAdmin" or "MailboxUser"
+}
+
+// Client makes single SOAP calls. It is safe for concurrent use.
 type Client struct {
 	hc       *http.Client
 	endpoint *url.URL
 	url      string
-	ua       string
-	soap12   bool
-	creds    core.CredentialsSource
-	gen, get operation
+	uaHeader []string
+	v12      bool
+	pinned   bool
+	logger   *slog.Logger
+	sender   Sender
+	ns       atomic.Pointer[namespace] // the namespace in use
 }
 
-// operation holds the prepared, escaped parts of one call.
-type operation struct {
-	name        string // SOAP operation name
-	op          string // core operation name
-	response    string // <name>Response
-	result      string // <name>Result
-	contentType string
-	action      string // SOAPAction header value (1.1), quoted
-	head        string // envelope up to the SessionID text
-	mid         string // between SessionID and UserID
-	tail        string // after UserID
-}
-
-var _ core.Users = (*Client)(nil)
-
-// New returns a SOAP transport for a configuration ecgrid.New validated;
-// it cannot fail and makes no network call.
-func New(cfg core.Config) *Client {
-	c := &Client{
-		hc:       cfg.HTTPClient,
-		endpoint: cfg.SOAPURL,
-		url:      cfg.SOAPURL.String(),
-		ua:       cfg.UserAgent,
-		soap12:   cfg.SOAP12,
-		creds:    cfg.Credentials,
+// New returns a Client for cfg. It makes no network call, and fails when
+// the URL, the version or the namespace is unusable.
+func New(cfg Config) (*Client, error) {
+	u, err := url.Parse(cfg.URL)
+	switch {
+	case err != nil || cfg.URL == "":
+		return nil, fmt.Errorf("soap: the URL %q is not a valid URL", cfg.URL)
+	case u.Scheme != "https" && u.Scheme != "http", u.Host == "":
+		return nil, fmt.Errorf("soap: the URL %q is not an absolute http(s) URL", cfg.URL)
+	case u.User != nil:
+		return nil, errors.New("soap: the URL must not contain user info")
+	case strings.ContainsAny(cfg.URL, "?#"):
+		return nil, fmt.Errorf("soap: the URL %q must not have a query or fragment", cfg.URL)
+	case cfg.Version != "" && cfg.Version != V11 && cfg.Version != V12:
+		return nil, fmt.Errorf("soap: unsupported SOAP version %q (want %q or %q)", string(cfg.Version), V11, V12)
 	}
-	c.gen = prepare("GenerateAPIKey", core.OpGenerateAPIKey, cfg.Namespace, cfg.SOAP12)
-	c.get = prepare("UserGetAPIKey", core.OpGetAPIKey, cfg.Namespace, cfg.SOAP12)
-	return c
+	ns := cfg.Namespace
+	if ns != "" {
+		n, err := url.Parse(ns)
+		if err != nil || n.Scheme == "" || n.Host == "" || strings.ContainsAny(ns, " \t\r\n\"'<>&") {
+			return nil, fmt.Errorf("soap: the namespace %q is not an absolute URI", ns)
+		}
+	}
+	ua := cfg.UserAgent
+	if ua == "" {
+		ua = "ecgrid-go-soap"
+	}
+	c := &Client{
+		hc:       wire.HTTPClient(cfg.HTTPClient),
+		endpoint: u,
+		url:      u.String(),
+		uaHeader: []string{ua},
+		v12:      cfg.Version == V12,
+		pinned:   ns != "",
+		logger:   cfg.Logger,
+		sender:   cfg.Sender,
+	}
+	if ns == "" {
+		ns = DefaultNamespace
+	}
+	c.ns.Store(prepareNamespace(ns, c.v12))
+	return c, nil
+}
+
+// Namespace returns the operation namespace the client sends: the pinned
+// one, or the one discovery settled on (DefaultNamespace until then).
+func (c *Client) Namespace() string { return c.ns.Load().uri }
+
+// Format prints the client's version and endpoint, never a credential.
+func (c *Client) Format(f fmt.State, _ rune) {
+	v := V11
+	if c.v12 {
+		v = V12
+	}
+	fmt.Fprintf(f, "soap.Client{SOAP %s %s}", v, c.endpoint.Redacted())
 }
 
 // Action returns the SOAP action URI of an operation in a namespace, as ASMX
@@ -76,105 +203,234 @@ func Action(namespace, name string) string {
 	return namespace + "/" + name
 }
 
-func prepare(name, op, ns string, soap12 bool) operation {
-	action := Action(ns, name)
-	o := operation{name: name, op: op, response: name + "Response", result: name + "Result"}
-	envNS := NamespaceSOAP11
-	if soap12 {
-		envNS = NamespaceSOAP12
-		o.contentType = `application/soap+xml; charset=utf-8; action="` + action + `"`
-	} else {
-		o.contentType = "text/xml; charset=utf-8"
-		o.action = `"` + action + `"`
+// GenerateAPIKey calls GenerateAPIKey(SessionID, UserID) once and returns
+// the new key; the user's previous key stops working when the service
+// processes the call. An API key is accepted in place of a session ID. On
+// failure it returns an *Error.
+func (c *Client) GenerateAPIKey(ctx context.Context, sessionID string, userID int) (string, error) {
+	return c.keyCall(ctx, OpGenerateAPIKey, sessionID, userID)
+}
+
+// UserGetAPIKey calls UserGetAPIKey(SessionID, UserID) once and returns the
+// user's current key. On failure it returns an *Error.
+func (c *Client) UserGetAPIKey(ctx context.Context, sessionID string, userID int) (string, error) {
+	return c.keyCall(ctx, OpUserGetAPIKey, sessionID, userID)
+}
+
+func (c *Client) keyCall(ctx context.Context, op, sessionID string, userID int) (string, error) {
+	if userID < 1 || userID > 1<<31-1 {
+		return "", invalid(op, fmt.Sprintf("user ID %d is out of range 1..2147483647", userID))
 	}
-	o.head = `<?xml version="1.0" encoding="utf-8"?>` +
-		`<soap:Envelope xmlns:soap="` + envNS + `"><soap:Body>` +
-		`<` + name + ` xmlns="` + escape(ns) + `"><SessionID>`
-	o.mid = `</SessionID><UserID>`
-	o.tail = `</UserID></` + name + `></soap:Body></soap:Envelope>`
-	return o
-}
-
-// Format prints the transport's name, version and endpoint, never a credential.
-func (c *Client) Format(f fmt.State, _ rune) {
-	v := "1.1"
-	if c.soap12 {
-		v = "1.2"
+	if err := wire.CheckSecret("session ID", sessionID); err != nil {
+		return "", invalid(op, err.Error())
 	}
-	fmt.Fprintf(f, "soap.Client{SOAP %s %s}", v, c.endpoint.Redacted())
-}
-
-// GenerateAPIKey calls the GenerateAPIKey operation once and returns the new
-// key, or an *ecgrid.Error with its kind and outcome.
-func (c *Client) GenerateAPIKey(ctx context.Context, userID int) (string, error) {
-	return c.do(ctx, &c.gen, userID)
-}
-
-// GetAPIKey calls the UserGetAPIKey operation once and returns the key, or
-// an *ecgrid.Error.
-func (c *Client) GetAPIKey(ctx context.Context, userID int) (string, error) {
-	return c.do(ctx, &c.get, userID)
-}
-
-func (c *Client) do(ctx context.Context, o *operation, userID int) (string, error) {
-	creds, err := c.creds.Credentials(ctx)
+	var a answer
+	err := c.call(ctx, op, &a, []string{sessionID}, sessionID, strconv.Itoa(userID))
 	if err != nil {
-		return "", core.NewError(o.op, core.TransportSOAP, userID, core.ErrUnauthorized, "the credentials provider failed", err)
+		return "", err
 	}
-	session, ok := core.SOAPSession(creds)
-	if !ok {
-		return "", core.NewError(o.op, core.TransportSOAP, userID, core.ErrInvalidInput,
-			"no session ID or API key is set: SOAP can't use a bearer token", core.ErrNoCredentials)
-	}
-	if err := core.ValidateCredentials(creds); err != nil {
-		return "", core.NewError(o.op, core.TransportSOAP, userID, core.ErrInvalidInput, err.Error(), nil)
-	}
+	return a.key, nil
+}
 
-	body := envelope(o, session, userID)
-	tctx, tr := core.Track(ctx)
-	req, err := http.NewRequestWithContext(tctx, http.MethodPost, c.url, bytes.NewReader(body))
+// Login calls Login(UserName, Password, SenderSolution, SenderVersion,
+// SenderCompanyName, SenderContact, SenderContactEmail) once, with the
+// sender fields of the Config, and returns the session ID. A wrong user
+// name or password is an *Error with a Client (Sender) fault.
+func (c *Client) Login(ctx context.Context, userName, password string) (string, error) {
+	if userName == "" || strings.ContainsFunc(userName, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return "", invalid(OpLogin, "the user name is empty or contains a control character")
+	}
+	if err := wire.CheckSecret("password", password); err != nil {
+		return "", invalid(OpLogin, err.Error())
+	}
+	s := c.sender
+	var a answer
+	if err := c.call(ctx, OpLogin, &a, []string{password}, userName, password,
+		s.Solution, s.Version, s.CompanyName, s.Contact, s.ContactEmail); err != nil {
+		return "", err
+	}
+	return a.key, nil
+}
+
+// Logout calls Logout(SessionID) once and returns what the service answered
+// (true: the session ended). On failure it returns an *Error.
+func (c *Client) Logout(ctx context.Context, sessionID string) (bool, error) {
+	if err := wire.CheckSecret("session ID", sessionID); err != nil {
+		return false, invalid(OpLogout, err.Error())
+	}
+	var a answer
+	if err := c.call(ctx, OpLogout, &a, []string{sessionID}, sessionID); err != nil {
+		return false, err
+	}
+	return a.ok, nil
+}
+
+// WhoAmI calls WhoAmI(SessionID) once and returns who the session (or API
+// key) belongs to. On failure it returns an *Error.
+func (c *Client) WhoAmI(ctx context.Context, sessionID string) (UserIDInfo, error) {
+	if err := wire.CheckSecret("session ID", sessionID); err != nil {
+		return UserIDInfo{}, invalid(OpWhoAmI, err.Error())
+	}
+	var a answer
+	if err := c.call(ctx, OpWhoAmI, &a, []string{sessionID}, sessionID); err != nil {
+		return UserIDInfo{}, err
+	}
+	return a.info, nil
+}
+
+// call sends op with the parameter values, in the namespace in use, and
+// reads the answer into a. When the service does not recognise the action
+// and the namespace is not pinned, it tries the other known namespaces.
+func (c *Client) call(ctx context.Context, op string, a *answer, secrets []string, params ...string) error {
+	ns := c.ns.Load()
+	err := c.send(ctx, ns.ops[op], a, secrets, params)
+	if c.pinned || !unrecognised(err) {
+		return err
+	}
+	for _, uri := range KnownNamespaces() {
+		if uri == ns.uri {
+			continue
+		}
+		next := prepareNamespace(uri, c.v12)
+		*a = answer{}
+		nerr := c.send(ctx, next.ops[op], a, secrets, params)
+		if unrecognised(nerr) {
+			continue
+		}
+		if c.ns.CompareAndSwap(ns, next) && c.logger != nil {
+			c.logger.LogAttrs(ctx, slog.LevelInfo, "ecgrid: the SOAP service recognises another operation namespace; using it",
+				slog.String("namespace", uri), slog.String("was", ns.uri))
+		}
+		return nerr
+	}
+	return err
+}
+
+// send makes one attempt of a prepared operation.
+func (c *Client) send(ctx context.Context, p *prepared, a *answer, secrets []string, params []string) error {
+	if err := ctx.Err(); err != nil {
+		return &Error{Op: p.name, NotSent: true, Err: err}
+	}
+	body := wire.Buffer()
+	defer wire.PutBuffer(body)
+	p.envelope(body, params)
+	tctx, ev := wire.Trace(ctx)
+	req, err := http.NewRequestWithContext(tctx, http.MethodPost, c.url, bytes.NewReader(body.Bytes()))
 	if err != nil {
-		return "", core.NewError(o.op, core.TransportSOAP, userID, core.ErrInvalidInput, "the request could not be built", err)
+		return &Error{Op: p.name, NotSent: true, Problem: "the request could not be built", Err: err}
 	}
-	req.Header.Set("Content-Type", o.contentType)
-	if o.action != "" {
-		req.Header.Set("SOAPAction", o.action)
+	// Prepared header values, shared: net/http only reads them.
+	req.Header["Content-Type"] = p.ctHeader
+	if p.actionHeader != nil {
+		req.Header["Soapaction"] = p.actionHeader // canonical form of SOAPAction
 	}
-	req.Header.Set("User-Agent", c.ua)
-	req.Header.Set("Accept", "text/xml, application/soap+xml")
+	req.Header["User-Agent"] = c.uaHeader
+	req.Header["Accept"] = acceptHeader
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return "", core.NetworkError(o.op, core.TransportSOAP, userID, err, tr.Sent())
+		return &Error{Op: p.name, NotSent: ev.NotSent(), Err: wire.ScrubURLError(err)}
 	}
 	defer resp.Body.Close()
-	body, release, err := core.ReadBody(resp.Body)
-	defer release()
-	if err != nil {
-		return "", core.BodyError(o.op, core.TransportSOAP, userID, resp.StatusCode, err)
+	if resp.StatusCode < 200 {
+		return &Error{Op: p.name, StatusCode: resp.StatusCode, Problem: "an informational (1xx) answer came as the final answer"}
+	}
+	buf, rerr := wire.ReadBody(resp.Body)
+	defer wire.PutBuffer(buf)
+	if rerr != nil {
+		return &Error{Op: p.name, StatusCode: resp.StatusCode, Problem: "the answer could not be read", Err: rerr,
+			RetryAfter: wire.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		return "", core.RedirectError(o.op, core.TransportSOAP, userID, resp.StatusCode, resp.Header.Get("Location"), c.endpoint)
+		return &Error{Op: p.name, StatusCode: resp.StatusCode, Problem: wire.RedirectMessage(resp.Header.Get("Location"), c.endpoint)}
 	}
-	return classify(o, userID, resp.StatusCode, resp.Header, body, core.Secrets(creds))
+	if err := read(p, a, resp.StatusCode, resp.Header, buf.Bytes(), secrets); err != nil {
+		return err
+	}
+	ev.Release()
+	return nil
 }
 
-// envelope returns the request body of operation o: every value escaped.
-func envelope(o *operation, session string, userID int) []byte {
-	b := make([]byte, 0, len(o.head)+len(session)+len(o.mid)+11+len(o.tail))
-	b = append(b, o.head...)
-	b = appendEscaped(b, session)
-	b = append(b, o.mid...)
-	b = strconv.AppendInt(b, int64(userID), 10)
-	b = append(b, o.tail...)
-	return b
+var acceptHeader = []string{"text/xml, application/soap+xml"}
+
+// namespace holds the operations prepared for one operation namespace.
+type namespace struct {
+	uri string
+	ops map[string]*prepared
 }
 
-func is2xx(status int) bool { return status >= 200 && status <= 299 }
+// operation parameters, in order.
+var operations = map[string][]string{
+	OpGenerateAPIKey: {"SessionID", "UserID"},
+	OpUserGetAPIKey:  {"SessionID", "UserID"},
+	OpLogin:          {"UserName", "Password", "SenderSolution", "SenderVersion", "SenderCompanyName", "SenderContact", "SenderContactEmail"},
+	OpLogout:         {"SessionID"},
+	OpWhoAmI:         {"SessionID"},
+}
 
-func escape(s string) string { return string(appendEscaped(nil, s)) }
+// prepared holds the escaped, precomputed parts of one operation's call.
+type prepared struct {
+	name         string // operation name
+	response     string // <name>Response
+	result       string // <name>Result
+	contentType  string
+	action       string   // SOAPAction header value (1.1), quoted
+	ctHeader     []string // Content-Type header
+	actionHeader []string // SOAPAction header (1.1)
+	head, tail   string   // the envelope before and after the parameters
+	open, close  []string // <Param> and </Param> of each parameter
+}
 
-// appendEscaped appends s with the five XML special characters escaped.
-func appendEscaped(b []byte, s string) []byte {
+func prepareNamespace(uri string, v12 bool) *namespace {
+	n := &namespace{uri: uri, ops: make(map[string]*prepared, len(operations))}
+	for name, params := range operations {
+		n.ops[name] = prepare(name, params, uri, v12)
+	}
+	return n
+}
+
+func prepare(name string, params []string, ns string, v12 bool) *prepared {
+	action := Action(ns, name)
+	p := &prepared{name: name, response: name + "Response", result: name + "Result"}
+	envNS := NamespaceSOAP11
+	if v12 {
+		envNS = NamespaceSOAP12
+		p.contentType = `application/soap+xml; charset=utf-8; action="` + action + `"`
+	} else {
+		p.contentType = "text/xml; charset=utf-8"
+		p.action = `"` + action + `"`
+		p.actionHeader = []string{p.action}
+	}
+	p.ctHeader = []string{p.contentType}
+	p.head = `<?xml version="1.0" encoding="utf-8"?>` +
+		`<soap:Envelope xmlns:soap="` + envNS + `"><soap:Body>` +
+		`<` + name + ` xmlns="` + escape(ns) + `">`
+	p.tail = `</` + name + `></soap:Body></soap:Envelope>`
+	for _, param := range params {
+		p.open = append(p.open, "<"+param+">")
+		p.close = append(p.close, "</"+param+">")
+	}
+	return p
+}
+
+// envelope writes the request body with the parameter values, escaped.
+func (p *prepared) envelope(b *bytes.Buffer, values []string) {
+	b.WriteString(p.head)
+	for i, v := range values {
+		b.WriteString(p.open[i])
+		appendEscaped(b, v)
+		b.WriteString(p.close[i])
+	}
+	b.WriteString(p.tail)
+}
+
+func escape(s string) string {
+	var b bytes.Buffer
+	appendEscaped(&b, s)
+	return b.String()
+}
+
+// appendEscaped writes s with the five XML special characters escaped.
+func appendEscaped(b *bytes.Buffer, s string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		var esc string
@@ -192,9 +448,14 @@ func appendEscaped(b []byte, s string) []byte {
 		default:
 			continue
 		}
-		b = append(b, s[last:i]...)
-		b = append(b, esc...)
+		b.WriteString(s[last:i])
+		b.WriteString(esc)
 		last = i + 1
 	}
-	return append(b, s[last:]...)
+	b.WriteString(s[last:])
+}
+
+// invalid is the error for input refused before sending.
+func invalid(op, msg string) *Error {
+	return &Error{Op: op, NotSent: true, Problem: msg, Err: ErrInvalidInput}
 }

@@ -1,0 +1,219 @@
+package ecgrid
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/ecgridkit/ecgrid/rest"
+	"github.com/ecgridkit/ecgrid/soap"
+)
+
+// facts are what a transport reported about one failed attempt, in the
+// vocabulary both transports share. classify turns them into a kind and an
+// outcome: the one table behind "the same failure has the same kind on REST
+// and on SOAP" (the README's error tables).
+type facts struct {
+	invalid   bool   // refused by the transport for its input, before sending
+	notSent   bool   // proof that no byte of the request left this process
+	status    int    // HTTP status; 0: no answer
+	fault     bool   // a SOAP fault
+	faultCode string // the fault code as sent
+	envelope  bool   // a REST error envelope ({"success": false, …})
+	code      string // REST errorCode or ECGridOSSOAPErrorCode
+}
+
+// classify is the table. When in doubt, the outcome is unknown: a failure
+// counts as not applied only with proof that the request never arrived, or
+// an answer that refused it.
+func classify(f facts) (kind error, outcome Outcome) {
+	switch {
+	case f.invalid:
+		return ErrInvalidInput, OutcomeNotApplied
+	case f.status == 0:
+		if f.notSent {
+			return ErrUnavailable, OutcomeNotApplied
+		}
+		return ErrUnavailable, OutcomeUnknown
+	case f.status < 200:
+		return ErrBadResponse, OutcomeUnknown // a 1xx as the final answer
+	case f.status >= 300 && f.status < 400:
+		return ErrRedirect, OutcomeNotApplied
+	case f.status == http.StatusTooManyRequests:
+		return ErrRateLimited, OutcomeNotApplied // whatever the body says
+	case f.status == http.StatusServiceUnavailable:
+		return ErrUnavailable, OutcomeNotApplied
+	case f.fault:
+		k := kindForCode(f.code)
+		if faultClass(f.faultCode) == clientFault && k != ErrServer {
+			if k == nil {
+				k = ErrInvalidInput
+			}
+			return k, OutcomeNotApplied
+		}
+		// Server, Receiver, or a code that is not exactly Client or Sender
+		// ("soap:server", two codes, none): the service may have acted.
+		return ErrServer, OutcomeUnknown
+	case f.envelope:
+		k := kindForCode(f.code)
+		if k == nil {
+			k = kindForStatus(f.status)
+		}
+		return k, statusOutcome(k, f.status)
+	}
+	k := kindForStatus(f.status)
+	return k, statusOutcome(k, f.status)
+}
+
+// kindForCode maps a service error code (REST errorCode or SOAP
+// ECGridOSSOAPErrorCode name) to a kind, or nil when the code is unknown.
+func kindForCode(code string) error {
+	switch code {
+	case "InvalidAPIKey", "InvalidSession", "Authentication":
+		return ErrUnauthorized
+	case "AccessDenied", "Authorization":
+		return ErrForbidden
+	case "ObjectNotFound":
+		return ErrNotFound
+	case "InvalidParameter", "DuplicateObject":
+		return ErrInvalidInput
+	case "RateLimitExceeded":
+		return ErrRateLimited
+	case "InternalError", "SystemError":
+		return ErrServer
+	}
+	return nil
+}
+
+// kindForStatus maps an HTTP status without a usable error code to a kind.
+func kindForStatus(status int) error {
+	switch {
+	case status == http.StatusUnauthorized:
+		return ErrUnauthorized
+	case status == http.StatusForbidden:
+		return ErrForbidden
+	case status == http.StatusNotFound:
+		return ErrNotFound
+	case status == http.StatusTooManyRequests:
+		return ErrRateLimited
+	case status == http.StatusNotImplemented, status == http.StatusServiceUnavailable:
+		return ErrUnavailable
+	case status >= 300 && status < 400:
+		return ErrRedirect
+	case status >= 400 && status < 500:
+		return ErrInvalidInput
+	case status >= 500:
+		return ErrServer
+	}
+	return ErrBadResponse // 1xx, or 2xx without a usable answer
+}
+
+// statusOutcome is the outcome of an answer of that kind and status: a 5xx
+// other than 501 and 503, a server error or an unusable answer may have
+// been processed; an answer that refused the request was not.
+func statusOutcome(kind error, status int) Outcome {
+	if status/100 == 5 && status != http.StatusNotImplemented && status != http.StatusServiceUnavailable ||
+		kind == ErrServer || kind == ErrBadResponse {
+		return OutcomeUnknown
+	}
+	return OutcomeNotApplied
+}
+
+type faultKind int
+
+const (
+	unknownFault faultKind = iota
+	clientFault
+	serverFault
+)
+
+// faultClass reads a SOAP fault code. Only one code whose local name is
+// exactly Client or Sender (optionally refined, "Client.Auth") is the
+// caller's mistake; anything else — Server, Receiver, other cases, several
+// codes, none — is not proof that the service did not act.
+func faultClass(code string) faultKind {
+	code = strings.TrimSpace(code)
+	if code == "" || strings.ContainsAny(code, " \t\r\n") {
+		return unknownFault
+	}
+	switch base(code) {
+	case "Client", "Sender":
+		return clientFault
+	case "Server", "Receiver":
+		return serverFault
+	}
+	return unknownFault
+}
+
+// base returns the local name of a fault code without a dotted refinement:
+// "soap:Client.Auth" gives "Client".
+func base(code string) string {
+	if i := strings.LastIndexByte(code, ':'); i >= 0 {
+		code = code[i+1:]
+	}
+	if i := strings.IndexByte(code, '.'); i >= 0 {
+		code = code[:i]
+	}
+	return code
+}
+
+// localName returns a fault code without its prefix, for Error.FaultCode.
+func localName(code string) string {
+	if strings.ContainsAny(code, " \t\r\n") {
+		return code
+	}
+	if i := strings.LastIndexByte(code, ':'); i >= 0 {
+		return code[i+1:]
+	}
+	return code
+}
+
+// transportError turns a transport's error into an *Error for the call r:
+// facts through classify, and the fields copied. An error of any other type
+// (which the transports never return) proves nothing, so its outcome is
+// unknown.
+func transportError(r *request, err error) *Error {
+	e := &Error{Op: r.op, Transport: r.transport, UserID: r.userID}
+	var f facts
+	var re *rest.Error
+	var se *soap.Error
+	switch {
+	case errors.As(err, &re):
+		f = facts{invalid: errors.Is(re.Err, rest.ErrInvalidInput), notSent: re.NotSent, status: re.StatusCode,
+			envelope: re.Envelope, code: re.ErrorCode}
+		e.StatusCode, e.Code, e.RetryAfter = re.StatusCode, re.ErrorCode, re.RetryAfter
+		e.Message, e.serverText = re.Message, re.Message != ""
+		if re.Problem != "" && e.Message == "" {
+			e.Message = re.Problem
+		}
+		if !f.invalid {
+			e.Err = re.Err
+		}
+	case errors.As(err, &se):
+		f = facts{invalid: errors.Is(se.Err, soap.ErrInvalidInput), notSent: se.NotSent, status: se.StatusCode,
+			fault: se.Fault, faultCode: se.FaultCode, code: se.ErrorCode}
+		e.StatusCode, e.Code, e.RetryAfter = se.StatusCode, se.ErrorCode, se.RetryAfter
+		e.FaultCode = localName(se.FaultCode)
+		e.Message, e.serverText = se.Message, se.Message != ""
+		if se.Problem != "" && e.Message == "" {
+			e.Message = se.Problem
+		}
+		if !f.invalid {
+			e.Err = se.Err
+		}
+	default:
+		e.Kind, e.Outcome = ErrServer, OutcomeUnknown
+		e.Message = "the transport failed in an unexpected way"
+		e.Err = err
+		return e
+	}
+	e.Kind, e.Outcome = classify(f)
+	if f.status == 0 && !f.invalid {
+		if e.Outcome == OutcomeUnknown {
+			e.Message = "no answer, and the request may have reached the service"
+		} else {
+			e.Message = "the request was not sent"
+		}
+	}
+	return e
+}

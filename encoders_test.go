@@ -1,0 +1,301 @@
+package ecgrid_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ecgridkit/ecgrid"
+	"github.com/ecgridkit/ecgrid/ecgridtest"
+	"github.com/ecgridkit/ecgrid/rest"
+	"github.com/ecgridkit/ecgrid/soap"
+)
+
+// exportedTypes lists the exported type names declared by the non-test Go
+// files of the package in dir, as "pkg.Name".
+func exportedTypes(t *testing.T, dir, pkg string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(dir, n), nil, 0)
+		require.NoError(t, err)
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.TYPE {
+				continue
+			}
+			for _, s := range g.Specs {
+				if ts := s.(*ast.TypeSpec); ts.Name.IsExported() {
+					names = append(names, pkg+"."+ts.Name.Name)
+				}
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// secretField matches the names of fields that hold a secret.
+var secretField = regexp.MustCompile(`(?i)(key|token|password|session|secret)`)
+
+// fill sets every settable string field of v whose name says it holds a
+// secret to a distinct marker, recursively through structs and pointers to
+// structs, and returns the markers.
+func fill(v reflect.Value, prefix string) []string {
+	if strings.Count(prefix, ".") > 3 { // types that hold themselves (Error.Fallback)
+		return nil
+	}
+	var secrets []string
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() && v.CanSet() && v.Type().Elem().Kind() == reflect.Struct {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		if !v.IsNil() {
+			secrets = append(secrets, fill(v.Elem(), prefix)...)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			f, sf := v.Field(i), v.Type().Field(i)
+			if !sf.IsExported() {
+				continue
+			}
+			if f.Kind() == reflect.String && secretField.MatchString(sf.Name) {
+				s := fmt.Sprintf("S3CR3T-%s-%s-%d", prefix, sf.Name, i)
+				f.SetString(s)
+				secrets = append(secrets, s)
+				continue
+			}
+			secrets = append(secrets, fill(f, prefix+"."+sf.Name)...)
+		}
+	}
+	return secrets
+}
+
+// encodings returns v through every encoder users log with.
+func encodings(v any) map[string]string {
+	out := map[string]string{}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
+		out["fmt "+verb] = fmt.Sprintf(verb, v)
+	}
+	if b, err := json.Marshal(v); err == nil {
+		out["json"] = string(b)
+	}
+	if b, err := xml.Marshal(struct {
+		XMLName xml.Name `xml:"v"`
+		V       any
+	}{V: v}); err == nil {
+		out["xml"] = string(b)
+	}
+	var j, txt bytes.Buffer
+	slog.New(slog.NewJSONHandler(&j, nil)).Info("m", "v", v)
+	slog.New(slog.NewTextHandler(&txt, nil)).Info("m", "v", v)
+	out["slog json"], out["slog text"] = j.String(), txt.String()
+	return out
+}
+
+// TestNoSecretThroughAnyEncoder walks every exported type of the public
+// packages: each must be in the table below (so a new type can't be
+// forgotten), and every secret-named field reflection can fill must not
+// appear in any encoding of a value of it, by value or by pointer.
+func TestNoSecretThroughAnyEncoder(t *testing.T) {
+	srv := fakeECGrid()
+	defer srv.Close()
+	c := userClient(t, transports[0], userKey, srv.URL, srv.SOAPURL)
+	samples := map[string]any{
+		"ecgrid.Client":              c,
+		"ecgrid.Credentials":         ecgrid.Credentials{},
+		"ecgrid.CredentialsProvider": ecgrid.StaticProvider(ecgrid.Credentials{APIKey: "S3CR3T-provider"}),
+		"ecgrid.Error":               ecgrid.Error{},
+		"ecgrid.Identity":            ecgrid.Identity{},
+		"ecgrid.MigrateOptions":      ecgrid.MigrateOptions{},
+		"ecgrid.Migration":           ecgrid.Migration{},
+		"ecgrid.Option":              ecgrid.WithAPIKey("S3CR3T-option"),
+		"ecgrid.Outcome":             ecgrid.OutcomeUnknown,
+		"ecgrid.PanicError":          ecgrid.PanicError{}, // a real one is in realErrors
+		"ecgrid.RetryPolicy":         ecgrid.RetryPolicy{},
+		"ecgrid.RotateOptions":       ecgrid.RotateOptions{},
+		"ecgrid.Rotation":            ecgrid.Rotation{},
+		"ecgrid.SOAPVersion":         ecgrid.SOAP12,
+		"ecgrid.Sender":              ecgrid.Sender{},
+		"ecgrid.Session":             ecgrid.Session{},
+		"ecgrid.Sessions":            c.Sessions(),
+		"ecgrid.Transport":           ecgrid.REST,
+		"ecgrid.Users":               c.Users(),
+		"rest.Auth":                  rest.Auth{},
+		"rest.Client":                mustREST(t, srv.URL),
+		"rest.Config":                rest.Config{},
+		"rest.Error":                 rest.Error{},
+		"rest.Token":                 rest.Token{},
+		"rest.User":                  rest.User{},
+		"soap.Client":                mustSOAP(t, srv.SOAPURL),
+		"soap.Config":                soap.Config{},
+		"soap.Error":                 soap.Error{},
+		"soap.Sender":                soap.Sender{},
+		"soap.UserIDInfo":            soap.UserIDInfo{},
+		"soap.Version":               soap.V12,
+	}
+	for _, s := range ecgridtestSamples() {
+		samples[s.name] = s.v
+	}
+	var exported []string
+	for _, p := range [][2]string{{".", "ecgrid"}, {"rest", "rest"}, {"soap", "soap"}, {"ecgridtest", "ecgridtest"}} {
+		exported = append(exported, exportedTypes(t, p[0], p[1])...)
+	}
+	for _, name := range exported {
+		if _, ok := samples[name]; !ok {
+			t.Errorf("exported type %s has no sample in TestNoSecretThroughAnyEncoder: add one", name)
+		}
+	}
+	for name, sample := range samples {
+		t.Run(name, func(t *testing.T) {
+			v := reflect.New(reflect.TypeOf(sample)).Elem()
+			v.Set(reflect.ValueOf(sample))
+			secrets := fill(v, strings.ReplaceAll(name, ".", "_"))
+			for _, x := range []any{v.Interface(), v.Addr().Interface()} {
+				for enc, out := range encodings(x) {
+					for _, s := range append(secrets, "S3CR3T") {
+						assert.NotContains(t, out, s, "%s of %T", enc, x)
+					}
+				}
+			}
+		})
+	}
+	// Values whose secrets reflection can't fill: errors made by real calls.
+	for name, e := range realErrors(t, srv) {
+		t.Run("error/"+name, func(t *testing.T) {
+			for enc, out := range encodings(any(e.err)) {
+				for _, s := range e.secrets {
+					assert.NotContains(t, out, s, "%s", enc)
+				}
+			}
+		})
+	}
+}
+
+func mustREST(t *testing.T, u string) *rest.Client {
+	c, err := rest.New(rest.Config{BaseURL: u})
+	require.NoError(t, err)
+	return c
+}
+
+func mustSOAP(t *testing.T, u string) *soap.Client {
+	c, err := soap.New(soap.Config{URL: u})
+	require.NoError(t, err)
+	return c
+}
+
+// realErrors returns errors whose making involved a secret, with the
+// secrets: a Persist error holding the new key, a service echoing the
+// credential and the password it was sent.
+func realErrors(t *testing.T, srv *ecgridtest.Server) map[string]struct {
+	err     error
+	secrets []string
+} {
+	t.Helper()
+	c := userClient(t, transports[0], adminKey, srv.URL, srv.SOAPURL)
+	var newKey string
+	_, persistErr := c.RotateAPIKey(context.Background(), 42, ecgrid.RotateOptions{
+		Persist: func(_ context.Context, k string) error { newKey = k; return fmt.Errorf("vault refused %s", k) }})
+	require.ErrorIs(t, persistErr, ecgrid.ErrPersist)
+
+	echo := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		msg := "refused " + r.Header.Get("Authorization") + r.Header.Get("X-API-Key") + " " + string(body)
+		apiError(401, "InvalidAPIKey", "Client", "Authentication", msg)(w, r, versionOf(r))
+	})
+	echo.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		msg := "refused " + r.Header.Get("Authorization") + r.Header.Get("X-API-Key") + " " + string(body)
+		msg = strings.NewReplacer(`"`, "'", "<", "(", ">", ")").Replace(msg)
+		apiError(401, "InvalidAPIKey", "Client", "Authentication", msg)(w, r, versionOf(r))
+	})
+	var panicKey string
+	_, panicErr := c.RotateAPIKey(context.Background(), 42, ecgrid.RotateOptions{
+		Persist: func(_ context.Context, k string) error { panicKey = k; panic(errors.New("vault exploded: " + k)) }})
+	var pe *ecgrid.PanicError
+	require.ErrorAs(t, panicErr, &pe)
+	out := map[string]struct {
+		err     error
+		secrets []string
+	}{
+		"persist":     {persistErr, []string{newKey}},
+		"panic":       {panicErr, []string{panicKey}},
+		"panic value": {pe, []string{panicKey}},
+		"panic deref": {*pe, []string{panicKey}},
+	}
+	for _, tc := range transports {
+		bearer := "S3CR3T-token-1"
+		opts := []ecgrid.Option{ecgrid.WithBearerToken(bearer)}
+		if tc.version != "" {
+			opts = []ecgrid.Option{ecgrid.WithSessionID(bearer)}
+		}
+		bc := clientFor(t, tc, echo.URL, opts...)
+		_, err := bc.Users().GetAPIKey(context.Background(), 42)
+		require.Error(t, err)
+		out["credential/"+tc.name] = struct {
+			err     error
+			secrets []string
+		}{err, []string{bearer}}
+
+		const password = "S3CR3T-pw-1"
+		lopts := []ecgrid.Option{ecgrid.WithLogin("alice", password), ecgrid.WithRESTURL(echo.URL),
+			ecgrid.WithSOAPURL(echo.URL + "/soap"), ecgrid.WithRetryPolicy(ecgrid.RetryPolicy{MaxAttempts: 1})}
+		if tc.version != "" {
+			lopts = append(lopts, ecgrid.WithTransport(ecgrid.SOAP), ecgrid.WithSOAPVersion(ecgrid.SOAPVersion(tc.version)))
+		}
+		lc, err := ecgrid.New(lopts...)
+		require.NoError(t, err)
+		_, err = lc.Users().GetAPIKey(context.Background(), 42)
+		require.ErrorIs(t, err, ecgrid.ErrUnauthorized)
+		out["password/"+tc.name] = struct {
+			err     error
+			secrets []string
+		}{err, []string{password}}
+	}
+	return out
+}
+
+type sample struct {
+	name string
+	v    any
+}
+
+// ecgridtestSamples are values of ecgridtest's exported types.
+func ecgridtestSamples() []sample {
+	return []sample{
+		{"ecgridtest.Server", &ecgridtest.Server{}},
+		{"ecgridtest.User", ecgridtest.User{}},
+		{"ecgridtest.Option", ecgridtest.WithUser(ecgridtest.User{ID: 9, APIKey: "S3CR3T-user-option"})},
+		{"ecgridtest.AuthLevel", ecgridtest.AuthLevelNetworkAdmin},
+		{"ecgridtest.Fault", ecgridtest.Fault{}},
+		{"ecgridtest.DropMode", ecgridtest.DropAfterApply},
+		{"ecgridtest.Request", ecgridtest.Request{}},
+	}
+}

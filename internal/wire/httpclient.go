@@ -1,0 +1,63 @@
+package wire
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultMaxIdleConnsPerHost is how many idle connections per host the
+// default transport keeps for reuse: enough for many goroutines sharing one
+// client, where net/http's default keeps 2 and dials again for every burst.
+const DefaultMaxIdleConnsPerHost = 256
+
+// DefaultTransport returns the transport a client uses when the caller gives
+// none: net/http's defaults, with DefaultMaxIdleConnsPerHost idle
+// connections per host and at most maxConnsPerHost connections per host (0:
+// no cap, so no caller ever queues behind one).
+func DefaultTransport(maxConnsPerHost int) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 2 * DefaultMaxIdleConnsPerHost
+	t.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
+	t.MaxConnsPerHost = maxConnsPerHost
+	t.IdleConnTimeout = 90 * time.Second
+	return t
+}
+
+// HTTPClient returns the client a transport sends with: a copy of hc (nil:
+// a client with DefaultTransport(0)), with a transport if it had none, that
+// never follows a redirect and neither sends nor stores cookies. A redirect
+// is handed back as the 3xx answer, for the transport to report: following
+// one could send the credential to another host or turn a POST into a GET.
+func HTTPClient(hc *http.Client) *http.Client {
+	var c http.Client
+	if hc != nil {
+		c = *hc
+	}
+	if c.Transport == nil {
+		c.Transport = DefaultTransport(0)
+	}
+	c.Jar = nil
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
+}
+
+// RedirectMessage describes a 3xx answer without the full target: it names
+// the other host when the Location points elsewhere than base.
+func RedirectMessage(location string, base *url.URL) string {
+	if u, err := url.Parse(location); err == nil && u.Host != "" && base != nil && !strings.EqualFold(u.Host, base.Host) {
+		return "the service redirected to another host (" + Escape(Truncate(u.Hostname(), 100)) +
+			"); the redirect was not followed, so the credential was not sent there"
+	}
+	return "the service answered with a redirect, which is never followed"
+}
+
+// ScrubURLError drops the *url.Error wrapper of a client error: its text
+// repeats the method and URL, which the operation already names.
+func ScrubURLError(err error) error {
+	if uerr, ok := err.(*url.Error); ok {
+		return uerr.Err
+	}
+	return err
+}
