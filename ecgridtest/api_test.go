@@ -405,3 +405,29 @@ func TestBasePath(t *testing.T) {
 	assert.False(t, r.JSON)
 	assert.Equal(t, 200, soapDo(t, c, s.SOAPURL, soapReq{Version: "1.2", Op: "UserGetAPIKey", SessionID: uk, UserID: "2"}).Status)
 }
+
+// TestWSDLAddressRewriteCases pins which attributes the rewrite touches: the
+// location right after a prefixed address element's name, nothing else.
+func TestWSDLAddressRewriteCases(t *testing.T) {
+	const at = "@SOAPURL@"
+	tests := map[string]struct{ in, want string }{
+		"soap address":          {`<soap:address location="https://x/y"/>`, `<soap:address location="@SOAPURL@"/>`},
+		"two, with new lines":   {"<a:address\n location=\"1\"/><b_2.c-d:address\tlocation=\"2\"/>", "<a:address\n location=\"@SOAPURL@\"/><b_2.c-d:address\tlocation=\"@SOAPURL@\"/>"},
+		"empty location":        {`<soap12:address location=""/>`, `<soap12:address location="@SOAPURL@"/>`},
+		"unprefixed element":    {`<address location="1"/>`, `<address location="1"/>`},
+		"not right after name":  {`<soap:address id="a" location="1"/>`, `<soap:address id="a" location="1"/>`},
+		"no space before attr":  {`<soap:addresslocation="1"/>`, `<soap:addresslocation="1"/>`},
+		"in text, not a tag":    {`see soap:address location="1"`, `see soap:address location="1"`},
+		"prefix starts a digit": {`<1:address location="1"/>`, `<1:address location="1"/>`},
+		"unterminated value":    {`<soap:address location="1`, `<soap:address location="1`},
+		"nothing to rewrite":    {`<definitions/>`, `<definitions/>`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := setup(t, ecgridtest.WithWSDL([]byte(tc.in)))
+			r := restDo(t, client(t, 0), http.MethodGet, s.SOAPURL+"?wsdl", nil)
+			require.Equal(t, 200, r.Status)
+			assert.Equal(t, strings.ReplaceAll(tc.want, at, s.SOAPURL), string(r.Body))
+		})
+	}
+}

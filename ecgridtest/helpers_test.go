@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,13 @@ import (
 	"github.com/ecgridkit/ecgrid/ecgridtest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(initTraceEnv) != "" {
+		// Re-executed by TestNoInitCost: the init trace is already printed.
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // Seeded users.
 const (

@@ -45,16 +45,7 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		if s.wsdl == nil {
-			notFound(w)
-			return
-		}
-		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-		w.Header().Set("Content-Length", strconv.Itoa(len(s.wsdl)))
-		w.WriteHeader(http.StatusOK)
-		if r.Method == http.MethodGet {
-			_, _ = w.Write(s.wsdl)
-		}
+		s.serveWSDL(w, r)
 		return
 	}
 	if r.Method != http.MethodPost {
@@ -148,15 +139,6 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, a, f, func() (string, *opError) {
 		return s.perform(op, cred, id, idOK)
 	})
-}
-
-func hasWSDLQuery(r *http.Request) bool {
-	for k := range r.URL.Query() {
-		if strings.EqualFold(k, "wsdl") {
-			return true
-		}
-	}
-	return false
 }
 
 func knownOperationNS(ns string) bool {

@@ -1,0 +1,66 @@
+// This file holds the options of NewServer and Start.
+
+package ecgridtest
+
+import (
+	"log"
+	"strings"
+)
+
+type config struct {
+	users     []User
+	sessions  []session
+	addr      string
+	ns        string
+	wsdl      []byte
+	basePath  string
+	errorLog  *log.Logger
+	addrGiven bool
+}
+
+// Option configures a Server created by NewServer or Start.
+type Option func(*config)
+
+// WithUser seeds a user. An empty APIKey is replaced by a random key; read it back
+// with Server.Key.
+func WithUser(u User) Option { return func(c *config) { c.users = append(c.users, u) } }
+
+// WithSession seeds a SOAP SessionID (also accepted as a REST bearer token) for the
+// user. Sessions are independent of keys: rotating the user's key leaves them valid.
+func WithSession(userID int, sessionID string) Option {
+	return func(c *config) { c.sessions = append(c.sessions, session{userID, sessionID}) }
+}
+
+// WithAddr sets the listen address. The default is "127.0.0.1:0" (falling back to
+// "[::1]:0"): the server listens on loopback only unless given another address.
+func WithAddr(addr string) Option {
+	return func(c *config) { c.addr = addr; c.addrGiven = true }
+}
+
+// WithNamespace sets the SOAP operation namespace used in answers (default
+// DefaultNamespace). Requests are accepted in any of the three known namespaces.
+func WithNamespace(ns string) Option { return func(c *config) { c.ns = ns } }
+
+// WithWSDL replaces the bytes served at GET <SOAP endpoint>?WSDL (the query key is
+// matched case-insensitively); the default is the SDK's WSDL, soap.WSDL(), and nil
+// makes that request get 404. As ASMX does, the location of every soap:address and
+// soap12:address in it is rewritten to the server's own SOAPURL, so a client built
+// from the WSDL calls the fake.
+func WithWSDL(b []byte) Option {
+	return func(c *config) {
+		if b == nil {
+			c.wsdl = nil
+			return
+		}
+		c.wsdl = append([]byte(nil), b...)
+	}
+}
+
+// WithBasePath mounts both APIs under a path prefix such as "/base", so that a client
+// that ignores the path of its base URL fails. Server.URL and Server.SOAPURL include it.
+func WithBasePath(p string) Option {
+	return func(c *config) { c.basePath = "/" + strings.Trim(p, "/") }
+}
+
+// WithErrorLog sets the logger for net/http's internal errors (default: discard).
+func WithErrorLog(l *log.Logger) Option { return func(c *config) { c.errorLog = l } }
