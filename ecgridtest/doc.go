@@ -71,7 +71,8 @@
 //
 // Server.Inject queues a Fault. Faults are kept in FIFO order and each request
 // consumes at most one: the oldest that matches its transport and operation (a fault
-// with Times n serves n requests). Only a well-formed call consumes a fault: REST, a
+// with Times n serves n requests; one with Times Forever serves every matching
+// request until removed, by the function Inject returns or by ClearFaults). Only a well-formed call consumes a fault: REST, a
 // known route with the right method and a body within the limit; SOAP, a parsable
 // envelope of the right version naming a known operation, in a known namespace, with
 // a matching action and an xs:int UserID. The fault is applied before the credential

@@ -24,7 +24,9 @@ const (
 // matching well-formed API calls (see the package documentation for what that
 // means and for the order in which the fields are honoured).
 type Fault struct {
-	// Times is how many matching calls the fault applies to; 0 means 1.
+	// Times is how many matching calls the fault applies to: 0 means 1, and
+	// Forever (or any negative value) means every matching call until the fault
+	// is removed (by the function Inject returns, or by Server.ClearFaults).
 	Times int
 	// Transport is "", "rest" or "soap"; "" matches both.
 	Transport string
@@ -80,24 +82,49 @@ func (f *Fault) isError() bool {
 	return f.Status != 0 || f.RESTCode != "" || f.FaultCode != "" || f.SOAPCode != ""
 }
 
+// Forever, as Fault.Times, makes a fault apply to every matching call until it
+// is removed.
+const Forever = -1
+
 type pendingFault struct {
-	f    Fault
-	left int
+	f       Fault
+	left    int
+	forever bool
 }
 
 // Inject queues a fault. Faults are kept in FIFO order; each API call consumes at
-// most one: the oldest queued fault that matches its transport and operation.
-func (s *Server) Inject(f Fault) {
-	n := f.Times
-	if n <= 0 {
-		n = 1
-	}
+// most one: the oldest queued fault that matches its transport and operation (so
+// a Forever fault hides the faults queued after it that it matches).
+//
+// It returns a function that removes this fault from the queue, whether or not
+// uses are left; calling it again, or after the fault is used up, does nothing.
+// Inject never fails.
+func (s *Server) Inject(f Fault) (remove func()) {
+	p := &pendingFault{f: f, left: max(f.Times, 1), forever: f.Times < 0}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, &pendingFault{f: f, left: n})
+	s.faults = append(s.faults, p)
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for i, q := range s.faults {
+			if q == p {
+				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+				return
+			}
+		}
+	}
 }
 
-// PendingFaults returns how many queued faults still have uses left.
+// ClearFaults removes every queued fault, Forever faults included. It never fails.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// PendingFaults returns how many queued faults still have uses left (a Forever
+// fault counts as one until it is removed).
 func (s *Server) PendingFaults() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -115,8 +142,10 @@ func (s *Server) takeFault(transport, op string) *Fault {
 		if p.f.Op != "" && p.f.Op != op {
 			continue
 		}
-		p.left--
-		if p.left <= 0 {
+		if !p.forever {
+			p.left--
+		}
+		if !p.forever && p.left <= 0 {
 			s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
 		}
 		f := p.f

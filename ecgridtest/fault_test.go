@@ -3,10 +3,12 @@ package ecgridtest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -425,4 +427,83 @@ func TestFault_ContextCancelledClient(t *testing.T) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/v2/users/key/2", nil)
 	_, err := c.Do(req)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+func TestFault_ForeverRemoveAndClear(t *testing.T) {
+	s := setup(t)
+	c := client(t, 0)
+	uk := key(t, s, userID)
+	get := func() int { return restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey(uk)).Status }
+
+	// A Forever fault answers every matching call and hides later faults it matches.
+	removeForever := s.Inject(ecgridtest.Fault{Times: ecgridtest.Forever, Op: "GetAPIKey", Status: 503})
+	s.Inject(ecgridtest.Fault{Op: "GetAPIKey", Status: 502})
+	for i := range 5 {
+		assert.Equal(t, 503, get(), "call %d", i)
+	}
+	assert.Equal(t, 2, s.PendingFaults())
+	// It does not match other operations.
+	assert.Equal(t, 200, restDo(t, c, http.MethodPost, s.URL+"/v2/users/key-generate/2", apiKey(uk)).Status)
+	uk = key(t, s, userID)
+
+	// Removing it uncovers the next fault; removing twice is harmless.
+	removeForever()
+	removeForever()
+	assert.Equal(t, 1, s.PendingFaults())
+	assert.Equal(t, 502, get())
+	assert.Equal(t, 200, get())
+
+	// Removing a used-up fault does nothing to the others.
+	removeUsed := s.Inject(ecgridtest.Fault{Status: 500})
+	assert.Equal(t, 500, get())
+	s.Inject(ecgridtest.Fault{Status: 429})
+	removeUsed()
+	assert.Equal(t, 1, s.PendingFaults())
+	assert.Equal(t, 429, get())
+
+	// Removing a fault with uses left, among others.
+	s.Inject(ecgridtest.Fault{Status: 501})
+	removeMiddle := s.Inject(ecgridtest.Fault{Times: 3, Status: 502})
+	s.Inject(ecgridtest.Fault{Status: 503})
+	removeMiddle()
+	assert.Equal(t, 501, get())
+	assert.Equal(t, 503, get())
+	assert.Equal(t, 200, get())
+
+	// ClearFaults removes everything, Forever faults included.
+	s.Inject(ecgridtest.Fault{Times: ecgridtest.Forever, Status: 503})
+	s.Inject(ecgridtest.Fault{Times: 10, Status: 502})
+	s.ClearFaults()
+	assert.Zero(t, s.PendingFaults())
+	assert.Equal(t, 200, get())
+}
+
+// TestFault_ForeverConcurrent uses a Forever fault from many goroutines while
+// it is removed: no call fails other than by the fault, and once removed it
+// answers no more.
+func TestFault_ForeverConcurrent(t *testing.T) {
+	s := setup(t)
+	c := client(t, 10*time.Second)
+	uk := key(t, s, userID)
+	remove := s.Inject(ecgridtest.Fault{Times: ecgridtest.Forever, Status: 503})
+	errs := make(chan error, 40)
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := restTry(c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey(uk))
+			if err != nil || (r.Status != 503 && r.Status != 200) {
+				errs <- fmt.Errorf("%v %d", err, r.Status)
+			}
+		}()
+	}
+	remove()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	assert.Zero(t, s.PendingFaults())
+	assert.Equal(t, 200, restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey(uk)).Status)
 }
