@@ -1,9 +1,6 @@
 package ecgridtest
 
-import (
-	"net/http"
-	"time"
-)
+import "time"
 
 // DropMode says whether and how a fault drops the connection.
 type DropMode int
@@ -70,6 +67,12 @@ type Fault struct {
 	Oversize int
 	// EmptyKey answers a success envelope / SOAP result with an empty key.
 	EmptyKey bool
+	// Unhandled answers as ASMX does to an exception it did not expect: SOAP, a
+	// Server (1.2 Receiver) fault whose faultstring is "Server was unable to
+	// process request. ---> " followed by Message, with an empty detail (no
+	// ECGridOSSOAPErrorCode, even if SOAPCode is set); REST, HTTP 500 (or
+	// Status) with errorCode InternalError (or RESTCode).
+	Unhandled bool
 	// SuccessFalse answers REST with HTTP 200, success:false and RESTCode (default
 	// "InternalError"); SOAP with a fault body carried by HTTP 200.
 	SuccessFalse bool
@@ -79,7 +82,7 @@ type Fault struct {
 
 // isError reports whether the fault asks for an error answer.
 func (f *Fault) isError() bool {
-	return f.Status != 0 || f.RESTCode != "" || f.FaultCode != "" || f.SOAPCode != ""
+	return f.Status != 0 || f.RESTCode != "" || f.FaultCode != "" || f.SOAPCode != "" || f.Unhandled
 }
 
 // Forever, as Fault.Times, makes a fault apply to every matching call until it
@@ -152,82 +155,4 @@ func (s *Server) takeFault(transport, op string) *Fault {
 		return &f
 	}
 	return nil
-}
-
-// answerer renders answers for one transport.
-type answerer interface {
-	success(w http.ResponseWriter, key string)
-	opError(w http.ResponseWriter, e *opError)
-	faultError(w http.ResponseWriter, f *Fault)
-	successFalse(w http.ResponseWriter, f *Fault)
-	successBody(key string) (contentType string, body []byte)
-	oversize(w http.ResponseWriter, n int)
-}
-
-// answer runs the operation (via run) and answers, honouring fault f if not nil.
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, a answerer, f *Fault, run func() (string, *opError)) {
-	if f == nil {
-		if key, e := run(); e != nil {
-			a.opError(w, e)
-		} else {
-			a.success(w, key)
-		}
-		return
-	}
-
-	var (
-		key     string
-		e       *opError
-		applied bool
-	)
-	if f.Drop != DropBeforeApply && (f.Apply || f.Drop == DropAfterApply) {
-		key, e = run()
-		applied = true
-	}
-	if !s.wait(r.Context(), f.Delay) {
-		// The client went away or the server is closing: abort the response
-		// rather than let net/http complete it with an empty 200.
-		panic(http.ErrAbortHandler)
-	}
-	if f.Drop != DropNone {
-		s.drop(w)
-		return
-	}
-	if f.RetryAfter != "" {
-		w.Header().Set("Retry-After", f.RetryAfter)
-	}
-	switch {
-	case f.RedirectTo != "":
-		w.Header().Set("Location", f.RedirectTo+r.URL.RequestURI())
-		w.WriteHeader(http.StatusTemporaryRedirect)
-	case f.HTML:
-		writeHTML(w, f.Status, f.Message)
-	case f.Truncate:
-		if !applied || e != nil {
-			key = newKey()
-		}
-		ct, body := a.successBody(key)
-		extra := http.Header{}
-		if f.RetryAfter != "" {
-			extra.Set("Retry-After", f.RetryAfter)
-		}
-		s.writeTruncated(w, ct, extra, body)
-	case f.Oversize > 0:
-		a.oversize(w, f.Oversize)
-	case f.EmptyKey:
-		a.success(w, "")
-	case f.SuccessFalse:
-		a.successFalse(w, f)
-	case f.isError():
-		a.faultError(w, f)
-	default:
-		if !applied {
-			key, e = run()
-		}
-		if e != nil {
-			a.opError(w, e)
-		} else {
-			a.success(w, key)
-		}
-	}
 }

@@ -34,6 +34,8 @@ func TestFault_RESTStatusAndCode(t *testing.T) {
 		"401 without applying":     {ecgridtest.Fault{Status: 401}, 401, "InvalidAPIKey", "", false},
 		"op filter matches rotate": {ecgridtest.Fault{Op: "GenerateAPIKey", Status: 502}, 502, "InternalError", "", false},
 		"transport filter matches": {ecgridtest.Fault{Transport: "rest", Status: 400}, 400, "InvalidParameter", "", false},
+		"unhandled":                {ecgridtest.Fault{Unhandled: true}, 500, "InternalError", "", false},
+		"unhandled with status":    {ecgridtest.Fault{Unhandled: true, Status: 503, RetryAfter: "1"}, 503, "InternalError", "1", false},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -85,9 +87,24 @@ func TestFault_NotConsumedByMalformedCalls(t *testing.T) {
 	s.Inject(ecgridtest.Fault{Status: 503})
 	assert.Equal(t, 404, restDo(t, c, http.MethodGet, s.URL+"/nope", nil).Status)
 	assert.Equal(t, 405, restDo(t, c, http.MethodPut, s.URL+"/v2/users/key/2", nil).Status)
-	r := soapDo(t, c, s.SOAPURL, soapReq{Version: "1.1", Op: "GenerateAPIKey", SessionID: "x", UserID: "2", Action: ptr("Other")})
-	assert.Equal(t, 500, r.Status)
-	assert.Equal(t, "InvalidParameter", r.Fields["ECGridOSSOAPErrorCode"])
+	for _, q := range []soapReq{
+		{Version: "1.1", Op: "GenerateAPIKey", SessionID: "x", UserID: "2", Action: ptr("Other")},
+		{Version: "1.2", Op: "GenerateAPIKey", SessionID: "x", UserID: "2", Action: ptr("https://os.ecgrid.io/Other")},
+		{Version: "1.2", Op: "Other", SessionID: "x", UserID: "2", NoAction: true},
+		{Version: "1.1", Op: "GenerateAPIKey", SessionID: "x", UserID: "two"},
+		{Version: "1.1", Op: "GenerateAPIKey", SessionID: "x", UserID: "2", EnvNS: env12},
+	} {
+		r := soapDo(t, c, s.SOAPURL, q)
+		assert.Equal(t, 500, r.Status)
+		assert.NotContains(t, string(r.Body), "ECGridOSSOAPErrorCode", "%s", r.Body)
+	}
+	for _, q := range []soapReq{
+		{Version: "1.1", Op: "GenerateAPIKey", Body: "<x"},
+		{Version: "1.2", Op: "GenerateAPIKey", SessionID: "x", UserID: "2", EnvNS: env11},
+	} {
+		r := soapDo(t, c, s.SOAPURL, q)
+		assert.Contains(t, []int{400, 415}, r.Status)
+	}
 	assert.Equal(t, 1, s.PendingFaults())
 }
 
@@ -108,7 +125,7 @@ func TestFault_MatchingAndFIFO(t *testing.T) {
 	r := soapDo(t, c, s.SOAPURL, soapReq{Version: "1.2", Op: "UserGetAPIKey", SessionID: uk, UserID: "2"})
 	assert.Equal(t, 500, r.Status)
 	assert.Equal(t, "SystemError", r.Fields["ECGridOSSOAPErrorCode"])
-	assert.Equal(t, "soap12:Receiver", r.Fields["Value"])
+	assert.Equal(t, "soap:Receiver", r.Fields["Value"])
 	// Then 502, then normal.
 	assert.Equal(t, 502, restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey(uk)).Status)
 	assert.Equal(t, 200, restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey(uk)).Status)
@@ -144,6 +161,9 @@ func TestFault_SOAP(t *testing.T) {
 		"REST code maps":           {ecgridtest.Fault{RESTCode: "AccessDenied"}, 500, true, "Authorization", "", false},
 		"server fault after apply": {ecgridtest.Fault{SOAPCode: "SystemError", Apply: true}, 500, false, "SystemError", "", true},
 		"escaped message":          {ecgridtest.Fault{FaultCode: "soap:Client", SOAPCode: "InvalidParameter", Message: `a<b & "c"`}, 500, true, "InvalidParameter", `a<b & "c"`, false},
+		"unhandled":                {ecgridtest.Fault{Unhandled: true}, 500, false, "", "Server was unable to process request. ---> Injected server error.", false},
+		"unhandled ignores code":   {ecgridtest.Fault{Unhandled: true, SOAPCode: "SystemError", Message: "boom"}, 500, false, "", "Server was unable to process request. ---> boom", false},
+		"unhandled after apply":    {ecgridtest.Fault{Unhandled: true, Apply: true, Status: 503}, 503, false, "", "", true},
 	}
 	for name, tc := range tests {
 		for _, v := range []string{"1.1", "1.2"} {
@@ -156,7 +176,7 @@ func TestFault_SOAP(t *testing.T) {
 				s.Inject(f)
 				r := soapDo(t, c, s.SOAPURL, soapReq{Version: v, Op: "GenerateAPIKey", SessionID: old, UserID: "2"})
 				require.Equal(t, tc.status, r.Status, "%s", r.Body)
-				assertFault(t, r, v, tc.client, tc.code)
+				assertFault(t, r, s.SOAPURL, v, tc.client, tc.code)
 				if tc.msg != "" {
 					if v == "1.1" {
 						assert.Equal(t, tc.msg, r.Fields["faultstring"])
@@ -378,7 +398,7 @@ func TestFault_SuccessFalse(t *testing.T) {
 	s.Inject(ecgridtest.Fault{SuccessFalse: true})
 	sr := soapDo(t, c, s.SOAPURL, soapReq{Version: "1.1", Op: "GenerateAPIKey", SessionID: uk, UserID: "2"})
 	assert.Equal(t, 200, sr.Status)
-	assertFault(t, sr, "1.1", false, "SystemError")
+	assertFault(t, sr, s.SOAPURL, "1.1", false, "SystemError")
 	assert.Equal(t, uk, key(t, s, userID))
 }
 

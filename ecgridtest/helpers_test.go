@@ -225,6 +225,9 @@ func soapTry(c *http.Client, url string, q soapReq) (soapResult, error) {
 		return soapResult{}, err
 	}
 	r := soapResult{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	if len(raw) == 0 {
+		return r, nil // ASMX answers some bad requests with an empty body
+	}
 	r.Fields, r.Names, err = xmlFields(raw)
 	return r, err
 }

@@ -33,7 +33,7 @@ type credential struct {
 
 // perform runs the real operation atomically: authenticate, parse/authorize, look
 // up, then rotate or read. idOK is false if the user ID did not parse.
-func (s *Server) perform(op string, cred credential, id int, idOK bool) (string, *opError) {
+func (s *Server) perform(op string, cred credential, id int, idOK bool) (result, *opError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
@@ -50,25 +50,25 @@ func (s *Server) perform(op string, cred credential, id int, idOK bool) (string,
 	}
 	if caller == nil {
 		if cred.badSession {
-			return "", &opError{errBadSession, "The bearer token is invalid or expired."}
+			return result{}, &opError{errBadSession, "The bearer token is invalid or expired."}
 		}
 		if !cred.present || cred.value == "" {
-			return "", &opError{errBadCred, "No API key or session was supplied."}
+			return result{}, &opError{errBadCred, "No API key or session was supplied."}
 		}
-		return "", &opError{errBadCred, "The API key or session is invalid or has been revoked."}
+		return result{}, &opError{errBadCred, "The API key or session is invalid or has been revoked."}
 	}
 	if !idOK || id <= 0 {
-		return "", &opError{errParam, "The user ID must be a positive 32-bit integer."}
+		return result{}, &opError{errParam, "The user ID must be a positive 32-bit integer."}
 	}
 	if caller.id != id && caller.level < AuthLevelNetworkAdmin {
-		return "", &opError{errDenied, "The caller's AuthLevel does not allow acting on another user."}
+		return result{}, &opError{errDenied, "The caller's AuthLevel does not allow acting on another user."}
 	}
 	target, ok := s.users[id]
 	if !ok {
-		return "", &opError{errNotFound, fmt.Sprintf("User %d was not found.", id)}
+		return result{}, &opError{errNotFound, fmt.Sprintf("User %d was not found.", id)}
 	}
 	if op == OpGetAPIKey {
-		return target.key, nil
+		return result{op: op, value: target.key}, nil
 	}
 	delete(s.keys, target.key)
 	for {
@@ -80,5 +80,5 @@ func (s *Server) perform(op string, cred credential, id int, idOK bool) (string,
 	}
 	s.keys[target.key] = target.id
 	target.rotations++
-	return target.key, nil
+	return result{op: op, value: target.key}, nil
 }

@@ -37,8 +37,10 @@ func WithAddr(addr string) Option {
 	return func(c *config) { c.addr = addr; c.addrGiven = true }
 }
 
-// WithNamespace sets the SOAP operation namespace used in answers (default
-// DefaultNamespace). Requests are accepted in any of the three known namespaces.
+// WithNamespace sets the one SOAP operation namespace the server recognises and
+// answers in (default DefaultNamespace), as an ASMX service has exactly one: a
+// SOAP action in another namespace is not recognised, and parameters in another
+// namespace bind to nothing (see the package documentation).
 func WithNamespace(ns string) Option { return func(c *config) { c.ns = ns } }
 
 // WithWSDL replaces the bytes served at GET <SOAP endpoint>?WSDL (the query key is

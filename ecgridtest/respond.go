@@ -4,11 +4,13 @@
 package ecgridtest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -66,7 +68,7 @@ func (s *Server) drop(w http.ResponseWriter) {
 
 // writeTruncated hijacks the connection, writes a response head announcing the
 // full body length, half the body, and closes the connection.
-func (s *Server) writeTruncated(w http.ResponseWriter, contentType string, extra http.Header, body []byte) {
+func (s *Server) writeTruncated(w http.ResponseWriter, header http.Header, body []byte) {
 	c, release, ok := s.hijack(w)
 	if !ok {
 		return
@@ -74,9 +76,8 @@ func (s *Server) writeTruncated(w http.ResponseWriter, contentType string, extra
 	defer release()
 	var b strings.Builder
 	b.WriteString("HTTP/1.1 200 OK\r\n")
-	b.WriteString("Content-Type: " + contentType + "\r\n")
 	fmt.Fprintf(&b, "Content-Length: %d\r\n", len(body))
-	for k, vs := range extra {
+	for k, vs := range header {
 		for _, v := range vs {
 			b.WriteString(k + ": " + v + "\r\n")
 		}
@@ -87,23 +88,23 @@ func (s *Server) writeTruncated(w http.ResponseWriter, contentType string, extra
 	_, _ = io.WriteString(c, b.String())
 }
 
-// writeOversize answers 200 with exactly n bytes: prefix + filler + suffix when that
-// fits, otherwise n spaces. It streams, so n may be large.
-func writeOversize(w http.ResponseWriter, contentType, prefix, suffix string, n int) {
-	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Content-Length", fmt.Sprint(n))
+// writeOversize answers 200 with exactly n bytes: the rendered answer with its
+// value replaced by filler when that fits, otherwise n spaces. It streams, so n
+// may be large.
+func writeOversize(w http.ResponseWriter, rd rendered, n int) {
+	for k, v := range rd.header {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(n))
 	w.WriteHeader(http.StatusOK)
-	fillByte := byte('A')
+	prefix, suffix, fill := rd.prefix, rd.suffix, rd.fill
 	if n < len(prefix)+len(suffix) {
-		prefix, suffix, fillByte = "", "", ' '
+		prefix, suffix, fill = "", "", ' '
 	}
 	if _, err := io.WriteString(w, prefix); err != nil {
 		return
 	}
-	chunk := make([]byte, 32<<10)
-	for i := range chunk {
-		chunk[i] = fillByte
-	}
+	chunk := bytes.Repeat([]byte{fill}, 32<<10)
 	for left := n - len(prefix) - len(suffix); left > 0; {
 		m := min(left, len(chunk))
 		if _, err := w.Write(chunk[:m]); err != nil {

@@ -18,7 +18,8 @@ import (
 // SOAPPath is the path of the SOAP (ASMX) endpoint, relative to the server's base URL.
 const SOAPPath = "/v4.1/prod/ECGridOS.asmx"
 
-// DefaultNamespace is the SOAP operation namespace used in answers unless WithNamespace is given.
+// DefaultNamespace is the SOAP operation namespace the server serves unless
+// WithNamespace is given.
 const DefaultNamespace = "https://os.ecgrid.io/"
 
 // MaxRequestBody is the largest request body the server reads (1 MiB); larger bodies get HTTP 413.
