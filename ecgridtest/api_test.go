@@ -22,19 +22,25 @@ func TestREST_Success(t *testing.T) {
 		session  bool
 		rotates  bool
 		wantSame bool // answer equals the target's key before the call
+		selfRead bool // WithSelfKeyRead
 	}{
 		"rotate self with X-API-Key":      {method: http.MethodPost, route: "key-generate", target: userID, caller: userID, rotates: true},
-		"read self with X-API-Key":        {method: http.MethodGet, route: "key", target: userID, caller: userID, wantSame: true},
+		"read self with X-API-Key":        {method: http.MethodGet, route: "key", target: userID, caller: userID, wantSame: true, selfRead: true},
+		"admin reads self":                {method: http.MethodGet, route: "key", target: adminID, caller: adminID, wantSame: true},
 		"admin rotates other":             {method: http.MethodPost, route: "key-generate", target: otherID, caller: adminID, rotates: true},
 		"admin reads other":               {method: http.MethodGet, route: "key", target: otherID, caller: adminID, wantSame: true},
 		"root reads admin":                {method: http.MethodGet, route: "key", target: adminID, caller: rootID, wantSame: true},
 		"rotate self with bearer key":     {method: http.MethodPost, route: "key-generate", target: userID, caller: userID, useBear: true, rotates: true},
-		"read self with bearer session":   {method: http.MethodGet, route: "key", target: userID, caller: userID, useBear: true, session: true, wantSame: true},
+		"read self with bearer session":   {method: http.MethodGet, route: "key", target: userID, caller: userID, useBear: true, session: true, wantSame: true, selfRead: true},
 		"rotate self with bearer session": {method: http.MethodPost, route: "key-generate", target: userID, caller: userID, useBear: true, session: true, rotates: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			s := setup(t)
+			var opts []ecgridtest.Option
+			if tc.selfRead {
+				opts = append(opts, ecgridtest.WithSelfKeyRead())
+			}
+			s := setup(t, opts...)
 			c := client(t, 0)
 			before := key(t, s, tc.target)
 			cred := key(t, s, tc.caller)
@@ -85,6 +91,8 @@ func TestREST_Errors(t *testing.T) {
 		"bad bearer":                   {http.MethodGet, "/v2/users/key/2", bearer("expired-token-123456"), 401, "InvalidSession"},
 		"basic auth":                   {http.MethodGet, "/v2/users/key/2", map[string]string{"Authorization": "Basic " + uk}, 401, "InvalidAPIKey"},
 		"user reads other":             {http.MethodGet, "/v2/users/key/3", apiKey(uk), 403, "AccessDenied"},
+		"user reads self":              {http.MethodGet, "/v2/users/key/2", apiKey(uk), 403, "AccessDenied"},
+		"user reads self by session":   {http.MethodGet, "/v2/users/key/2", bearer(session2), 403, "AccessDenied"},
 		"user rotates other":           {http.MethodPost, "/v2/users/key-generate/1", apiKey(uk), 403, "AccessDenied"},
 		"user asks other unknown user": {http.MethodGet, "/v2/users/key/999", apiKey(uk), 403, "AccessDenied"},
 		"admin asks unknown user":      {http.MethodGet, "/v2/users/key/999", apiKey(ak), 404, "ObjectNotFound"},
@@ -132,7 +140,7 @@ func TestREST_Errors(t *testing.T) {
 func TestREST_HeaderNameCaseInsensitive(t *testing.T) {
 	s := setup(t)
 	c := client(t, 0)
-	uk := key(t, s, userID)
+	uk := key(t, s, adminID)
 	for _, h := range []string{"X-API-Key", "x-api-key", "X-Api-Key"} {
 		r := restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", map[string]string{h: uk})
 		assert.Equal(t, http.StatusOK, r.Status, h)
@@ -155,7 +163,7 @@ func TestREST_BodyLimit(t *testing.T) {
 func TestRotationInvalidatesOldKeyOnBothAPIs(t *testing.T) {
 	for _, via := range []string{"rest", "soap1.1", "soap1.2"} {
 		t.Run(via, func(t *testing.T) {
-			s := setup(t)
+			s := setup(t, ecgridtest.WithSelfKeyRead())
 			c := client(t, 0)
 			old := key(t, s, userID)
 			var fresh string
@@ -236,7 +244,7 @@ func TestBasePath(t *testing.T) {
 	c := client(t, 0)
 	require.True(t, strings.HasSuffix(s.URL, "/mount"), s.URL)
 	assert.Equal(t, s.URL+"/v4.1/prod/ECGridOS.asmx", s.SOAPURL)
-	uk := key(t, s, userID)
+	uk := key(t, s, adminID)
 	assert.Equal(t, 200, restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey(uk)).Status)
 	root := strings.TrimSuffix(s.URL, "/mount")
 	r := restDo(t, c, http.MethodGet, root+"/v2/users/key/2", apiKey(uk))
@@ -268,5 +276,79 @@ func TestWSDLAddressRewriteCases(t *testing.T) {
 			require.Equal(t, 200, r.Status)
 			assert.Equal(t, strings.ReplaceAll(tc.want, at, s.SOAPURL), string(r.Body))
 		})
+	}
+}
+
+// TestKeyReadRule checks who may read and rotate a key, on both APIs, by
+// default (the vendor's REST reference: reading needs NetworkAdmin or higher)
+// and with WithSelfKeyRead.
+func TestKeyReadRule(t *testing.T) {
+	tests := map[string]struct {
+		selfRead       bool
+		op             string // GetAPIKey or GenerateAPIKey
+		caller, target int
+		session        bool
+		ok             bool
+	}{
+		"user reads self":                  {op: "GetAPIKey", caller: userID, target: userID},
+		"user reads self by session":       {op: "GetAPIKey", caller: userID, target: userID, session: true},
+		"user reads other":                 {op: "GetAPIKey", caller: userID, target: otherID},
+		"user rotates self":                {op: "GenerateAPIKey", caller: userID, target: userID, ok: true},
+		"user rotates other":               {op: "GenerateAPIKey", caller: userID, target: otherID},
+		"admin reads self":                 {op: "GetAPIKey", caller: adminID, target: adminID, ok: true},
+		"admin reads other":                {op: "GetAPIKey", caller: adminID, target: userID, ok: true},
+		"admin rotates other":              {op: "GenerateAPIKey", caller: adminID, target: rootID, ok: true},
+		"root reads self":                  {op: "GetAPIKey", caller: rootID, target: rootID, ok: true},
+		"self read: user reads self":       {selfRead: true, op: "GetAPIKey", caller: userID, target: userID, ok: true},
+		"self read: by session":            {selfRead: true, op: "GetAPIKey", caller: userID, target: userID, session: true, ok: true},
+		"self read: user reads other":      {selfRead: true, op: "GetAPIKey", caller: userID, target: otherID},
+		"self read: user rotates other":    {selfRead: true, op: "GenerateAPIKey", caller: userID, target: otherID},
+		"self read: admin still reads all": {selfRead: true, op: "GetAPIKey", caller: adminID, target: otherID, ok: true},
+	}
+	for name, tc := range tests {
+		for _, via := range []string{"rest", "soap1.1", "soap1.2"} {
+			t.Run(name+" "+via, func(t *testing.T) {
+				var opts []ecgridtest.Option
+				if tc.selfRead {
+					opts = append(opts, ecgridtest.WithSelfKeyRead())
+				}
+				s := setup(t, opts...)
+				c := client(t, 0)
+				cred := key(t, s, tc.caller)
+				if tc.session {
+					cred = session2
+				}
+				before := key(t, s, tc.target)
+				var status int
+				var got, code string
+				if via == "rest" {
+					route, method, hdr := "/v2/users/key/", http.MethodGet, apiKey(cred)
+					if tc.op == "GenerateAPIKey" {
+						route, method = "/v2/users/key-generate/", http.MethodPost
+					}
+					if tc.session {
+						hdr = bearer(cred)
+					}
+					r := restDo(t, c, method, s.URL+route+itoa(tc.target), hdr)
+					status, code = r.Status, r.Env.ErrorCode
+					if r.Env.Data != nil {
+						got = *r.Env.Data
+					}
+				} else {
+					elem := map[string]string{"GetAPIKey": "UserGetAPIKey", "GenerateAPIKey": "GenerateAPIKey"}[tc.op]
+					r := soapDo(t, c, s.SOAPURL, soapReq{Version: strings.TrimPrefix(via, "soap"), Op: elem, SessionID: cred, UserID: itoa(tc.target)})
+					status, code, got = r.Status, r.Fields["ECGridOSSOAPErrorCode"], r.Fields[elem+"Result"]
+				}
+				if !tc.ok {
+					assert.Equal(t, map[bool]int{true: 403, false: 500}[via == "rest"], status)
+					assert.Equal(t, map[bool]string{true: "AccessDenied", false: "Authorization"}[via == "rest"], code)
+					assert.Equal(t, before, key(t, s, tc.target))
+					return
+				}
+				require.Equal(t, 200, status)
+				assert.Equal(t, key(t, s, tc.target), got)
+				assert.Equal(t, tc.op == "GenerateAPIKey", got != before)
+			})
+		}
 	}
 }

@@ -31,8 +31,11 @@
 //   - 401 InvalidAPIKey: X-API-Key missing, unknown or revoked (also when no credential
 //     at all is given); 401 InvalidSession: bearer token unknown;
 //   - 400 InvalidParameter: id is not a positive integer fitting in 32 bits;
-//   - 403 AccessDenied: the caller acts on another user and is below AuthLevelNetworkAdmin
-//     (a user may always read and rotate its own key);
+//   - 403 AccessDenied: the caller is below NetworkAdmin and reads a key, or rotates
+//     another user's key. As the vendor's REST reference says, reading any key, one's
+//     own included, needs NetworkAdmin or higher; WithSelfKeyRead lets a user read
+//     its own. A user may always rotate its own key. SOAP UserGetAPIKey and
+//     GenerateAPIKey follow the same rules (an Authorization fault);
 //   - 404 ObjectNotFound: no such user (so an admin asking for an unknown user gets
 //     404, a plain user asking for another, unknown user gets 403).
 //

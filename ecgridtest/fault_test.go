@@ -39,7 +39,7 @@ func TestFault_RESTStatusAndCode(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			s := setup(t)
+			s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 			c := client(t, 0)
 			old := key(t, s, userID)
 			s.Inject(tc.fault)
@@ -69,7 +69,7 @@ func TestFault_RESTStatusAndCode(t *testing.T) {
 }
 
 func TestFault_AppliesBeforeAuthentication(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	s.Inject(ecgridtest.Fault{Status: 503})
 	r := restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey("not-a-key-at-all"))
@@ -82,7 +82,7 @@ func TestFault_AppliesBeforeAuthentication(t *testing.T) {
 }
 
 func TestFault_NotConsumedByMalformedCalls(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	s.Inject(ecgridtest.Fault{Status: 503})
 	assert.Equal(t, 404, restDo(t, c, http.MethodGet, s.URL+"/nope", nil).Status)
@@ -109,7 +109,7 @@ func TestFault_NotConsumedByMalformedCalls(t *testing.T) {
 }
 
 func TestFault_MatchingAndFIFO(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	uk := key(t, s, userID)
 	s.Inject(ecgridtest.Fault{Transport: "soap", Status: 500, SOAPCode: "SystemError"})
@@ -133,7 +133,7 @@ func TestFault_MatchingAndFIFO(t *testing.T) {
 }
 
 func TestFault_Times(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	uk := key(t, s, userID)
 	s.Inject(ecgridtest.Fault{Times: 3, Status: 503, RetryAfter: "1"})
@@ -168,7 +168,7 @@ func TestFault_SOAP(t *testing.T) {
 	for name, tc := range tests {
 		for _, v := range []string{"1.1", "1.2"} {
 			t.Run(name+" "+v, func(t *testing.T) {
-				s := setup(t)
+				s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 				c := client(t, 0)
 				old := key(t, s, userID)
 				f := tc.fault
@@ -192,7 +192,7 @@ func TestFault_SOAP(t *testing.T) {
 
 func TestFault_Delay(t *testing.T) {
 	t.Run("client timeout stops the handler", func(t *testing.T) {
-		s := setup(t)
+		s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 		c := client(t, 100*time.Millisecond)
 		old := key(t, s, userID)
 		s.Inject(ecgridtest.Fault{Delay: 10 * time.Second})
@@ -209,7 +209,7 @@ func TestFault_Delay(t *testing.T) {
 		assert.Equal(t, old, key(t, s, userID))
 	})
 	t.Run("applied before the delay", func(t *testing.T) {
-		s := setup(t)
+		s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 		c := client(t, 100*time.Millisecond)
 		old := key(t, s, userID)
 		s.Inject(ecgridtest.Fault{Delay: 10 * time.Second, Apply: true})
@@ -219,7 +219,7 @@ func TestFault_Delay(t *testing.T) {
 		assert.Equal(t, 1, s.Rotations(userID))
 	})
 	t.Run("short delay then normal answer", func(t *testing.T) {
-		s := setup(t)
+		s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 		c := client(t, 5*time.Second)
 		s.Inject(ecgridtest.Fault{Delay: 100 * time.Millisecond})
 		start := time.Now()
@@ -267,7 +267,7 @@ func TestFault_Drop(t *testing.T) {
 	for _, transport := range []string{"rest", "soap"} {
 		for name, mode := range map[string]ecgridtest.DropMode{"before": ecgridtest.DropBeforeApply, "after": ecgridtest.DropAfterApply} {
 			t.Run(transport+" "+name, func(t *testing.T) {
-				s := setup(t)
+				s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 				c := client(t, 5*time.Second)
 				old := key(t, s, userID)
 				s.Inject(ecgridtest.Fault{Drop: mode, Apply: true})
@@ -303,7 +303,7 @@ func TestFault_Truncate(t *testing.T) {
 	for _, transport := range []string{"rest", "soap1.1", "soap1.2"} {
 		for _, apply := range []bool{false, true} {
 			t.Run(transport+" apply="+strconv.FormatBool(apply), func(t *testing.T) {
-				s := setup(t)
+				s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 				c := client(t, 5*time.Second)
 				old := key(t, s, userID)
 				s.Inject(ecgridtest.Fault{Truncate: true, Apply: apply})
@@ -334,7 +334,7 @@ func TestFault_Truncate(t *testing.T) {
 
 func TestFault_Oversize(t *testing.T) {
 	const n = 3 << 19
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 10*time.Second)
 	uk := key(t, s, userID)
 	s.Inject(ecgridtest.Fault{Transport: "rest", Oversize: n})
@@ -356,7 +356,7 @@ func TestFault_Oversize(t *testing.T) {
 }
 
 func TestFault_EmptyKey(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	old := key(t, s, userID)
 	s.Inject(ecgridtest.Fault{EmptyKey: true, Times: 3})
@@ -380,7 +380,7 @@ func TestFault_EmptyKey(t *testing.T) {
 }
 
 func TestFault_SuccessFalse(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	uk := key(t, s, userID)
 	s.Inject(ecgridtest.Fault{SuccessFalse: true, RESTCode: "InvalidAPIKey", Message: "nope"})
@@ -403,7 +403,7 @@ func TestFault_SuccessFalse(t *testing.T) {
 }
 
 func TestFault_HTML(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	uk := key(t, s, userID)
 	s.Inject(ecgridtest.Fault{HTML: true})
@@ -422,7 +422,7 @@ func TestFault_HTML(t *testing.T) {
 }
 
 func TestFault_RedirectTo(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	uk := key(t, s, userID)
 	s.Inject(ecgridtest.Fault{RedirectTo: "http://evil.example"})
@@ -439,7 +439,7 @@ func TestFault_RedirectTo(t *testing.T) {
 }
 
 func TestFault_ContextCancelledClient(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	s.Inject(ecgridtest.Fault{Delay: time.Minute})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -450,7 +450,7 @@ func TestFault_ContextCancelledClient(t *testing.T) {
 }
 
 func TestFault_ForeverRemoveAndClear(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	uk := key(t, s, userID)
 	get := func() int { return restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey(uk)).Status }
@@ -502,7 +502,7 @@ func TestFault_ForeverRemoveAndClear(t *testing.T) {
 // it is removed: no call fails other than by the fault, and once removed it
 // answers no more.
 func TestFault_ForeverConcurrent(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 10*time.Second)
 	uk := key(t, s, userID)
 	remove := s.Inject(ecgridtest.Fault{Times: ecgridtest.Forever, Status: 503})

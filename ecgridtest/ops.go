@@ -60,8 +60,8 @@ func (s *Server) perform(op string, cred credential, id int, idOK bool) (result,
 	if !idOK || id <= 0 {
 		return result{}, &opError{errParam, "The user ID must be a positive 32-bit integer."}
 	}
-	if caller.id != id && caller.level < AuthLevelNetworkAdmin {
-		return result{}, &opError{errDenied, "The caller's AuthLevel does not allow acting on another user."}
+	if e := s.authorize(op, caller, id); e != nil {
+		return result{}, e
 	}
 	target, ok := s.users[id]
 	if !ok {
@@ -81,4 +81,21 @@ func (s *Server) perform(op string, cred credential, id int, idOK bool) (result,
 	s.keys[target.key] = target.id
 	target.rotations++
 	return result{op: op, value: target.key}, nil
+}
+
+// authorize applies the key rules: rotating another user's key needs
+// NetworkAdmin or higher (a user may always rotate its own); reading any key,
+// one's own included, needs NetworkAdmin or higher unless WithSelfKeyRead lets a
+// user read its own. Requires s.mu.
+func (s *Server) authorize(op string, caller *userState, id int) *opError {
+	if caller.level >= AuthLevelNetworkAdmin {
+		return nil
+	}
+	switch {
+	case caller.id != id:
+		return &opError{errDenied, "The caller's AuthLevel does not allow acting on another user."}
+	case op == OpGetAPIKey && !s.selfKeyRead:
+		return &opError{errDenied, "Reading an API key needs NetworkAdmin or higher; users get their own key by generating a new one."}
+	}
+	return nil
 }

@@ -8,14 +8,15 @@ import (
 )
 
 type config struct {
-	users     []User
-	sessions  []session
-	addr      string
-	ns        string
-	wsdl      []byte
-	basePath  string
-	errorLog  *log.Logger
-	addrGiven bool
+	users       []User
+	sessions    []session
+	addr        string
+	ns          string
+	wsdl        []byte
+	basePath    string
+	errorLog    *log.Logger
+	addrGiven   bool
+	selfKeyRead bool
 }
 
 // Option configures a Server created by NewServer or Start.
@@ -63,6 +64,13 @@ func WithWSDL(b []byte) Option {
 func WithBasePath(p string) Option {
 	return func(c *config) { c.basePath = "/" + strings.Trim(p, "/") }
 }
+
+// WithSelfKeyRead lets a user below NetworkAdmin read its own key (REST GET
+// /v2/users/key/{id}, SOAP UserGetAPIKey). Without it the server follows the
+// vendor's REST reference: reading any key, one's own included, needs
+// NetworkAdmin or higher, and users get their own key only by generating a new
+// one. Rotating is not affected: a user may always rotate its own key.
+func WithSelfKeyRead() Option { return func(c *config) { c.selfKeyRead = true } }
 
 // WithErrorLog sets the logger for net/http's internal errors (default: discard).
 func WithErrorLog(l *log.Logger) Option { return func(c *config) { c.errorLog = l } }

@@ -49,9 +49,10 @@ type Server struct {
 	// SOAPURL is the SOAP endpoint: URL + "/v4.1/prod/ECGridOS.asmx".
 	SOAPURL string
 
-	ns       string
-	wsdl     []byte
-	basePath string
+	ns          string
+	wsdl        []byte
+	basePath    string
+	selfKeyRead bool
 
 	mu       sync.Mutex
 	users    map[int]*userState
@@ -93,15 +94,16 @@ func Start(opts ...Option) (*Server, error) {
 		c.basePath = ""
 	}
 	s := &Server{
-		ns:        c.ns,
-		wsdl:      c.wsdl,
-		basePath:  c.basePath,
-		users:     make(map[int]*userState),
-		keys:      make(map[string]int),
-		sessions:  make(map[string]int),
-		hijacked:  make(map[net.Conn]struct{}),
-		closing:   make(chan struct{}),
-		serveDone: make(chan struct{}),
+		ns:          c.ns,
+		wsdl:        c.wsdl,
+		basePath:    c.basePath,
+		selfKeyRead: c.selfKeyRead,
+		users:       make(map[int]*userState),
+		keys:        make(map[string]int),
+		sessions:    make(map[string]int),
+		hijacked:    make(map[net.Conn]struct{}),
+		closing:     make(chan struct{}),
+		serveDone:   make(chan struct{}),
 	}
 	for _, u := range c.users {
 		if _, err := s.addUser(u); err != nil {

@@ -79,7 +79,7 @@ func TestRequests_LogAndMasking(t *testing.T) {
 }
 
 func TestServer_UsersAndSessions(t *testing.T) {
-	s := ecgridtest.NewServer()
+	s := ecgridtest.NewServer(ecgridtest.WithSelfKeyRead())
 	defer s.Close()
 	c := client(t, 0)
 
@@ -134,6 +134,7 @@ func TestAccepted(t *testing.T) {
 	assert.Zero(t, s.Accepted())
 	uk := key(t, s, userID)
 
+	uk = key(t, s, adminID)
 	fresh := &http.Transport{DisableKeepAlives: true}
 	t.Cleanup(fresh.CloseIdleConnections)
 	for range 3 {
