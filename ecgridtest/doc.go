@@ -114,11 +114,21 @@
 // SDK's SOAP transport), its addresses pointing at the fake; WithWSDL replaces
 // it. Other GETs get 405.
 //
-// # Keys and sessions
+// # Users, levels and keys
 //
-// Keys are random, lowercase and GUID-shaped. Rotating replaces a user's key at once:
-// the old key is rejected by both APIs from then on. Sessions (WithSession,
+// A User has an ID, an AuthLevel (the service's levels, from AuthLevelGeneral up
+// to AuthLevelRoot; the zero value is AuthLevelMailboxUser, also named
+// AuthLevelUser), an API key, and optionally a Login and Password to log in with,
+// an Email, a name, a NetworkID and a MailboxID. "NetworkAdmin or higher" means
+// Root, TechOps, NetOps or NetworkAdmin.
+//
+// Keys are random, lowercase and GUID-shaped unless given. Rotating replaces a user's
+// key at once: the old key is rejected by both APIs from then on. Sessions (WithSession,
 // AddSession) are independent of keys and survive rotations.
+//
+// No encoding of the package's types reveals a secret: a User's APIKey and Password
+// are masked by fmt (every verb), encoding/json, encoding/xml and log/slog; a Server
+// prints as its String with every verb; the request log holds masked credentials.
 //
 // # Fault injection
 //

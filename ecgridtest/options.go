@@ -5,6 +5,7 @@ package ecgridtest
 import (
 	"log"
 	"strings"
+	"time"
 )
 
 type config struct {
@@ -17,6 +18,7 @@ type config struct {
 	errorLog    *log.Logger
 	addrGiven   bool
 	selfKeyRead bool
+	clock       func() time.Time
 }
 
 // Option configures a Server created by NewServer or Start.
@@ -71,6 +73,13 @@ func WithBasePath(p string) Option {
 // NetworkAdmin or higher, and users get their own key only by generating a new
 // one. Rotating is not affected: a user may always rotate its own key.
 func WithSelfKeyRead() Option { return func(c *config) { c.selfKeyRead = true } }
+
+// WithClock makes the server read the time from now instead of time.Now: for
+// session expiry (see WithSessionTTL) and for the times it answers (a token's
+// expiresAt, a user's created). A test can then expire sessions by moving its
+// clock instead of sleeping. now must be safe for concurrent use; nil means
+// time.Now.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.clock = now } }
 
 // WithErrorLog sets the logger for net/http's internal errors (default: discard).
 func WithErrorLog(l *log.Logger) Option { return func(c *config) { c.errorLog = l } }

@@ -2,9 +2,7 @@ package ecgridtest
 
 import (
 	"net/http"
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Request is one entry of the log returned by Server.Requests. Credentials are
@@ -82,32 +80,4 @@ func (s *Server) logRequest(r *http.Request, transport, op string, userID int, s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reqs = append(s.reqs, entry)
-}
-
-// mask hides a secret: "" stays "", values of 12 or more characters keep their
-// first 4 characters followed by "…", shorter ones become "****".
-func mask(v string) string {
-	if v == "" {
-		return ""
-	}
-	if utf8.RuneCountInString(v) < 12 {
-		return "****"
-	}
-	n := 0
-	for i := range v {
-		if n == 4 {
-			return v[:i] + "…"
-		}
-		n++
-	}
-	return "****"
-}
-
-// maskAuthorization keeps the scheme of an Authorization value and masks the rest.
-func maskAuthorization(v string) string {
-	scheme, rest, ok := strings.Cut(v, " ")
-	if !ok {
-		return mask(v)
-	}
-	return scheme + " " + mask(strings.TrimSpace(rest))
 }

@@ -53,6 +53,7 @@ type Server struct {
 	wsdl        []byte
 	basePath    string
 	selfKeyRead bool
+	clock       func() time.Time
 
 	mu       sync.Mutex
 	users    map[int]*userState
@@ -98,6 +99,7 @@ func Start(opts ...Option) (*Server, error) {
 		wsdl:        c.wsdl,
 		basePath:    c.basePath,
 		selfKeyRead: c.selfKeyRead,
+		clock:       c.clock,
 		users:       make(map[int]*userState),
 		keys:        make(map[string]int),
 		sessions:    make(map[string]int),
@@ -199,6 +201,16 @@ func (s *Server) String() string {
 // GoString is String, so that %#v does not reveal keys either.
 func (s *Server) GoString() string { return s.String() }
 
+// Format writes String for every verb (quoted for %q), so that no verb prints the
+// server's fields, which hold keys and session IDs.
+func (s *Server) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		_, _ = fmt.Fprintf(f, "%q", s.String())
+		return
+	}
+	_, _ = io.WriteString(f, s.String())
+}
+
 // countingListener counts accepted connections.
 type countingListener struct {
 	net.Listener
@@ -211,6 +223,14 @@ func (l *countingListener) Accept() (net.Conn, error) {
 		l.accepted.Add(1)
 	}
 	return c, err
+}
+
+// now is the server's time (WithClock).
+func (s *Server) now() time.Time {
+	if s.clock != nil {
+		return s.clock()
+	}
+	return time.Now()
 }
 
 // enter registers a running handler; it reports false once Close has begun.
