@@ -7,13 +7,16 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // result is what a successful operation answers.
 type result struct {
-	op    string // Op* name
-	value string // the key
-	empty bool   // answer success with an empty value (Fault.EmptyKey)
+	op      string    // Op* name
+	value   string    // the key (key operations), the token or session ID (Login, Refresh)
+	expires time.Time // when the session ends (Login, Refresh, Session; zero: no session)
+	user    userInfo  // the user (Login, Refresh, WhoAmI, Session)
+	empty   bool      // answer success with an empty value (Fault.EmptyKey)
 }
 
 // rendered is a success answer, split around its value so that Fault.Oversize
@@ -42,7 +45,7 @@ var (
 )
 
 // placeholder is the made-up answer of a truncated call whose operation was not
-// performed: its value is a random key that nobody holds.
+// performed: its value is a random key that nobody holds, its user nobody.
 func placeholder(op string) result { return result{op: op, value: newKey()} }
 
 // writeRendered answers 200 with a rendered success.

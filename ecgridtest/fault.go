@@ -27,7 +27,9 @@ type Fault struct {
 	Times int
 	// Transport is "", "rest" or "soap"; "" matches both.
 	Transport string
-	// Op is "", "GenerateAPIKey" or "GetAPIKey"; "" matches both.
+	// Op is "" (matching every operation) or one operation: "GenerateAPIKey",
+	// "GetAPIKey", "Login", "Logout", "Refresh", "WhoAmI" or "Session" (the Op*
+	// constants).
 	Op string
 	// Apply performs the real operation (rotates the key, subject to the normal
 	// credential checks) before answering with the fault. Default false: no rotation.
@@ -63,9 +65,13 @@ type Fault struct {
 	// full body, half the body, then the connection is closed.
 	Truncate bool
 	// Oversize answers 200 with a well-formed-looking body of exactly this many
-	// bytes (a success answer whose key is huge; only spaces if too small for that).
+	// bytes: a success answer whose key (or token, or session ID) is huge, or, for
+	// the operations without one, padded with white space; only spaces if too
+	// small for that.
 	Oversize int
-	// EmptyKey answers a success envelope / SOAP result with an empty key.
+	// EmptyKey answers a success envelope / SOAP result with an empty key (or token,
+	// or session ID); for Logout, WhoAmI and Session, REST data is null, SOAP
+	// LogoutResult is empty and WhoAmIResult is left out.
 	EmptyKey bool
 	// Unhandled answers as ASMX does to an exception it did not expect: SOAP, a
 	// Server (1.2 Receiver) fault whose faultstring is "Server was unable to

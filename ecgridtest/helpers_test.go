@@ -269,3 +269,6 @@ func xmlFields(raw []byte) (map[string]string, map[string]string, error) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// xmlEscape writes s escaped for XML text.
+func xmlEscape(w io.Writer, s string) error { return xml.EscapeText(w, []byte(s)) }

@@ -19,6 +19,7 @@ type config struct {
 	addrGiven   bool
 	selfKeyRead bool
 	clock       func() time.Time
+	ttl         time.Duration
 }
 
 // Option configures a Server created by NewServer or Start.
@@ -28,8 +29,10 @@ type Option func(*config)
 // with Server.Key.
 func WithUser(u User) Option { return func(c *config) { c.users = append(c.users, u) } }
 
-// WithSession seeds a SOAP SessionID (also accepted as a REST bearer token) for the
-// user. Sessions are independent of keys: rotating the user's key leaves them valid.
+// WithSession seeds a session ID for the user, accepted as a SOAP SessionID and as
+// a REST bearer token. Sessions are independent of keys: rotating the user's key
+// leaves them valid. Like a SOAP session, it expires after the session TTL of
+// inactivity (WithSessionTTL).
 func WithSession(userID int, sessionID string) Option {
 	return func(c *config) { c.sessions = append(c.sessions, session{userID, sessionID}) }
 }
@@ -73,6 +76,20 @@ func WithBasePath(p string) Option {
 // NetworkAdmin or higher, and users get their own key only by generating a new
 // one. Rotating is not affected: a user may always rotate its own key.
 func WithSelfKeyRead() Option { return func(c *config) { c.selfKeyRead = true } }
+
+// WithSessionTTL sets how long sessions last (default DefaultSessionTTL, 20
+// minutes; d <= 0 keeps the default). A REST token (login, refresh) expires d
+// after it was issued, as its expiresAt says; a SOAP session (Login) or a seeded
+// session (WithSession, AddSession) expires after d without use, by either API.
+// An expired session gets the Authentication fault (SOAP) or 401 InvalidSession
+// (REST). Server.ExpireSession ends one at once.
+func WithSessionTTL(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.ttl = d
+		}
+	}
+}
 
 // WithClock makes the server read the time from now instead of time.Now: for
 // session expiry (see WithSessionTTL) and for the times it answers (a token's

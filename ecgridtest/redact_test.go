@@ -37,8 +37,12 @@ func TestNoEncodingRevealsSecrets(t *testing.T) {
 	restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/7", apiKey(leakKey))
 	restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/7", bearer(leakSession))
 	soapDo(t, c, s.SOAPURL, soapReq{Version: "1.1", Op: "UserGetAPIKey", SessionID: leakKey, UserID: "7"})
+	token := restLogin(t, c, s, "alice", leakPassword).Token
+	restJSON(t, c, http.MethodPost, s.URL+"/v2/auth/refresh", nil, `{"token":"`+token+`"}`)
+	sid := soapLogin(t, c, s, "1.2", "alice", leakPassword)
+	soapDo(t, c, s.SOAPURL, sessionCall("1.1", "WhoAmI", sid))
 	reqs := s.Requests()
-	require.Len(t, reqs, 3)
+	require.Len(t, reqs, 7)
 
 	type holder struct {
 		U   ecgridtest.User
@@ -90,7 +94,7 @@ func TestNoEncodingRevealsSecrets(t *testing.T) {
 		}
 	}
 
-	secrets := []string{leakKey, leakPassword, leakSession, key(t, s, userID), key(t, s, adminID)}
+	secrets := []string{leakKey, leakPassword, leakSession, token, sid, key(t, s, userID), key(t, s, adminID)}
 	for vname, v := range values {
 		for ename, enc := range encoders {
 			t.Run(vname+"/"+ename, func(t *testing.T) {

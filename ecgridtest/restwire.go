@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // REST error codes used in envelopes.
@@ -48,28 +49,105 @@ func writeEnvelope(w http.ResponseWriter, status int, e envelope) {
 	_, _ = w.Write(b)
 }
 
-// render renders a success envelope. Its data is the value as a JSON string.
-func (restAnswerer) render(res result) rendered {
-	b, err := json.Marshal(envelope{Success: true, Data: restSentinel})
-	if err != nil {
-		panic("ecgridtest: " + err.Error()) // a string always marshals
+// loginData is the data of a REST login or refresh.
+type loginData struct {
+	Token     string  `json:"token"`
+	ExpiresAt *string `json:"expiresAt"`
+	UserID    int     `json:"userId"`
+}
+
+// meData is the data of REST Get Me.
+type meData struct {
+	UserID    int    `json:"userId"`
+	Login     string `json:"login"`
+	Email     string `json:"email"`
+	FirstName string `json:"firstName"`
+	LastName  string `json:"lastName"`
+	NetworkID int    `json:"networkId"`
+	MailboxID int    `json:"mailboxId"`
+	AuthLevel string `json:"authLevel"`
+	Status    string `json:"status"`
+	Created   string `json:"created"`
+}
+
+// sessionData is the data of REST POST /v2/auth/session.
+type sessionData struct {
+	UserID    int     `json:"userId"`
+	Login     string  `json:"login"`
+	NetworkID int     `json:"networkId"`
+	MailboxID int     `json:"mailboxId"`
+	AuthLevel string  `json:"authLevel"`
+	ExpiresAt *string `json:"expiresAt"`
+}
+
+// timeText is how the REST API writes a time: RFC 3339 in UTC, to the millisecond.
+func timeText(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+
+// optionalTime is timeText, or nil (null) for the zero time.
+func optionalTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
 	}
-	prefix, suffix, _ := strings.Cut(string(b), restSentinel)
-	value := ""
+	v := timeText(t)
+	return &v
+}
+
+// render renders a success envelope: the key as a string (key operations), a
+// token object (Login, Refresh), true (Logout), the user (WhoAmI) or the session
+// (Session). Its value is the key or token; EmptyKey empties it, or makes the
+// data null for the operations without one.
+func (restAnswerer) render(res result) rendered {
+	var data any
+	hasValue := true
+	switch res.op {
+	case OpLogin, OpRefresh:
+		data = loginData{Token: restSentinel, ExpiresAt: optionalTime(res.expires), UserID: res.user.id}
+	case OpLogout:
+		data, hasValue = true, false
+	case OpWhoAmI:
+		u := res.user
+		data, hasValue = meData{
+			UserID: u.id, Login: u.login, Email: u.email, FirstName: u.firstName, LastName: u.lastName,
+			NetworkID: u.networkID, MailboxID: u.mailboxID, AuthLevel: u.level.String(),
+			Status: "Active", Created: timeText(u.created),
+		}, false
+	case OpSession:
+		u := res.user
+		data, hasValue = sessionData{
+			UserID: u.id, Login: u.login, NetworkID: u.networkID, MailboxID: u.mailboxID,
+			AuthLevel: u.level.String(), ExpiresAt: optionalTime(res.expires),
+		}, false
+	default:
+		data = restSentinel
+	}
+	if res.empty && !hasValue {
+		data = nil
+	}
+	b, err := json.Marshal(envelope{Success: true, Data: data})
+	if err != nil {
+		panic("ecgridtest: " + err.Error()) // the data types always marshal
+	}
+	body := string(b)
+	rd := rendered{header: http.Header{"Content-Type": {jsonContentType}}, fill: 'A'}
+	if !hasValue {
+		// No value: Oversize pads with white space before the error code.
+		i := strings.LastIndex(body, `,"errorCode":`)
+		rd.prefix, rd.suffix, rd.fill = body[:i], body[i:], ' '
+		return rd
+	}
+	rd.prefix, rd.suffix, _ = strings.Cut(body, restSentinel)
 	if !res.empty {
 		v, _ := json.Marshal(res.value)
-		value = string(v[1 : len(v)-1])
+		rd.value = string(v[1 : len(v)-1])
 	}
-	return rendered{
-		header: http.Header{"Content-Type": {jsonContentType}},
-		prefix: prefix, value: value, suffix: suffix, fill: 'A',
-	}
+	return rd
 }
 
 func (restAnswerer) opError(w http.ResponseWriter, e *opError) {
 	code := map[errKind]string{
 		errBadCred:    codeInvalidAPIKey,
 		errBadSession: codeInvalidSession,
+		errLogin:      codeInvalidSession,
 		errDenied:     codeAccessDenied,
 		errNotFound:   codeObjectNotFound,
 		errParam:      codeInvalidParameter,

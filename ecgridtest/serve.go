@@ -32,6 +32,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveREST(w, r, OpGenerateAPIKey, http.MethodPost, strings.TrimPrefix(p, restGeneratePrefix))
 	case strings.HasPrefix(p, restGetPrefix):
 		s.serveREST(w, r, OpGetAPIKey, http.MethodGet, strings.TrimPrefix(p, restGetPrefix))
+	case p == restLoginPath:
+		s.serveRESTSession(w, r, OpLogin, http.MethodPost)
+	case p == restRefreshPath:
+		s.serveRESTSession(w, r, OpRefresh, http.MethodPost)
+	case p == restLogoutPath:
+		s.serveRESTSession(w, r, OpLogout, http.MethodPost)
+	case p == restSessionPath:
+		s.serveRESTSession(w, r, OpSession, http.MethodPost)
+	case p == restMePath:
+		s.serveRESTSession(w, r, OpWhoAmI, http.MethodGet)
 	default:
 		s.logRequest(r, "", "", 0, "", "")
 		notFound(w)

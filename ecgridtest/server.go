@@ -31,6 +31,16 @@ const (
 	OpGenerateAPIKey = "GenerateAPIKey"
 	// OpGetAPIKey is the key read (REST GET key, SOAP UserGetAPIKey).
 	OpGetAPIKey = "GetAPIKey"
+	// OpLogin is logging in (REST POST /v2/auth/login, SOAP Login).
+	OpLogin = "Login"
+	// OpLogout is logging out (REST POST /v2/auth/logout, SOAP Logout).
+	OpLogout = "Logout"
+	// OpRefresh is exchanging a token for a new one (REST POST /v2/auth/refresh).
+	OpRefresh = "Refresh"
+	// OpWhoAmI is asking who the caller is (REST GET /v2/users/me, SOAP WhoAmI).
+	OpWhoAmI = "WhoAmI"
+	// OpSession is asking about the caller's session (REST POST /v2/auth/session).
+	OpSession = "Session"
 )
 
 // Transport names reported in Request.Transport and matched by Fault.Transport.
@@ -57,8 +67,11 @@ type Server struct {
 
 	mu       sync.Mutex
 	users    map[int]*userState
-	keys     map[string]int // current key -> user ID
-	sessions map[string]int // session ID -> user ID
+	keys     map[string]int           // current key -> user ID
+	sessions map[string]*sessionState // session ID or token -> session
+	ttl      time.Duration
+	logins   int
+	logouts  int
 	faults   []*pendingFault
 	reqs     []Request
 	closed   bool
@@ -85,7 +98,7 @@ func NewServer(opts ...Option) *Server {
 
 // Start is like NewServer but returns an error instead of panicking.
 func Start(opts ...Option) (*Server, error) {
-	c := config{addr: "127.0.0.1:0", ns: DefaultNamespace, wsdl: soap.WSDL()}
+	c := config{addr: "127.0.0.1:0", ns: DefaultNamespace, wsdl: soap.WSDL(), ttl: DefaultSessionTTL}
 	for _, o := range opts {
 		if o != nil {
 			o(&c)
@@ -102,7 +115,8 @@ func Start(opts ...Option) (*Server, error) {
 		clock:       c.clock,
 		users:       make(map[int]*userState),
 		keys:        make(map[string]int),
-		sessions:    make(map[string]int),
+		sessions:    make(map[string]*sessionState),
+		ttl:         c.ttl,
 		hijacked:    make(map[net.Conn]struct{}),
 		closing:     make(chan struct{}),
 		serveDone:   make(chan struct{}),
@@ -113,7 +127,7 @@ func Start(opts ...Option) (*Server, error) {
 		}
 	}
 	for _, se := range c.sessions {
-		s.sessions[se.id] = se.userID
+		s.AddSession(se.userID, se.id)
 	}
 
 	ln, err := net.Listen("tcp", c.addr)

@@ -28,6 +28,9 @@ type soapOp struct {
 var soapOps = [...]soapOp{
 	{"GenerateAPIKey", OpGenerateAPIKey},
 	{"UserGetAPIKey", OpGetAPIKey},
+	{"Login", OpLogin},
+	{"Logout", OpLogout},
+	{"WhoAmI", OpWhoAmI},
 }
 
 // opForAction returns the operation whose action (in the server's namespace) is
@@ -147,6 +150,27 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request) {
 	// Parameters bind only from {ns}elem and its children in ns.
 	params := doc.bind(s.ns, op.elem)
 	session, hasSession := params["SessionID"]
+	cred := credential{value: session.text, present: hasSession, allowSess: true}
+	keyOp := op.op == OpGenerateAPIKey || op.op == OpGetAPIKey
+	if !keyOp {
+		logged := session.text
+		if op.op == OpLogin {
+			logged = "" // UserName and Password are not logged
+		}
+		s.logRequest(r, TransportSOAP, op.op, 0, version, logged)
+		f := s.takeFault(TransportSOAP, op.op)
+		s.answer(w, r, a, f, op.op, func() (result, *opError) {
+			switch op.op {
+			case OpLogin:
+				return s.login(TransportSOAP, params["UserName"].text, params["Password"].text)
+			case OpLogout:
+				return s.logout(cred)
+			}
+			return s.whoAmI(op.op, cred)
+		})
+		return
+	}
+
 	userID, hasUserID := params["UserID"]
 	id, idOK := parseUserID(strings.TrimSpace(userID.text))
 	s.logRequest(r, TransportSOAP, op.op, id, version, session.text)
@@ -156,9 +180,7 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-
 	f := s.takeFault(TransportSOAP, op.op)
-	cred := credential{value: session.text, present: hasSession, allowSess: true}
 	s.answer(w, r, a, f, op.op, func() (result, *opError) {
 		return s.perform(op.op, cred, id, idOK)
 	})

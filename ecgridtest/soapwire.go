@@ -67,7 +67,10 @@ func (a soapAnswerer) write(w http.ResponseWriter, status int, cacheControl, bod
 	_, _ = io.WriteString(w, body)
 }
 
-// render renders a success answer: <{elem}Response><{elem}Result>value</…>.
+// render renders a success answer, <{elem}Response><{elem}Result>…</…>: the
+// key (key operations), the session ID (Login), true (Logout) or the user
+// (WhoAmI). EmptyKey empties the key or session ID, Logout's result, and omits
+// WhoAmI's (as ASMX omits a null result).
 func (a soapAnswerer) render(res result) rendered {
 	rd := rendered{
 		header: http.Header{
@@ -76,11 +79,34 @@ func (a soapAnswerer) render(res result) rendered {
 		},
 		fill: 'A',
 	}
-	rd.prefix = a.envelopeOpen() + `<` + a.elem + `Response xmlns="` + escapeText(a.ns) + `"><` + a.elem + `Result>`
-	if !res.empty {
-		rd.value = escapeText(res.value)
+	open := `<` + a.elem + `Response xmlns="` + escapeText(a.ns) + `">`
+	closeResp := `</` + a.elem + `Response>`
+	var inner string
+	switch res.op {
+	case OpLogout:
+		inner = `<LogoutResult>true</LogoutResult>`
+		if res.empty {
+			inner = `<LogoutResult />`
+		}
+	case OpWhoAmI:
+		u := res.user
+		inner = `<WhoAmIResult><UserID>` + strconv.Itoa(u.id) + `</UserID><Login>` + escapeText(u.login) +
+			`</Login><NetworkID>` + strconv.Itoa(u.networkID) + `</NetworkID><MailboxID>` + strconv.Itoa(u.mailboxID) +
+			`</MailboxID><AuthLevel>` + u.level.String() + `</AuthLevel></WhoAmIResult>`
+		if res.empty {
+			inner = ""
+		}
+	default:
+		rd.prefix = a.envelopeOpen() + open + `<` + a.elem + `Result>`
+		if !res.empty {
+			rd.value = escapeText(res.value)
+		}
+		rd.suffix = `</` + a.elem + `Result>` + closeResp + soapEnvelopeClose
+		return rd
 	}
-	rd.suffix = `</` + a.elem + `Result></` + a.elem + `Response>` + soapEnvelopeClose
+	// No value: Oversize pads with white space inside the Body.
+	rd.prefix, rd.fill = a.envelopeOpen(), ' '
+	rd.suffix = open + inner + closeResp + soapEnvelopeClose
 	return rd
 }
 
@@ -132,6 +158,7 @@ func (a soapAnswerer) opError(w http.ResponseWriter, e *opError) {
 	code := map[errKind]string{
 		errBadCred:    soapCodeAuthentication,
 		errBadSession: soapCodeAuthentication,
+		errLogin:      soapCodeAuthentication,
 		errDenied:     soapCodeAuthorization,
 		errNotFound:   soapCodeObjectNotFound,
 		errParam:      soapCodeInvalidParameter,
