@@ -22,19 +22,25 @@ func TestREST_Success(t *testing.T) {
 		session  bool
 		rotates  bool
 		wantSame bool // answer equals the target's key before the call
+		selfRead bool // WithSelfKeyRead
 	}{
 		"rotate self with X-API-Key":      {method: http.MethodPost, route: "key-generate", target: userID, caller: userID, rotates: true},
-		"read self with X-API-Key":        {method: http.MethodGet, route: "key", target: userID, caller: userID, wantSame: true},
+		"read self with X-API-Key":        {method: http.MethodGet, route: "key", target: userID, caller: userID, wantSame: true, selfRead: true},
+		"admin reads self":                {method: http.MethodGet, route: "key", target: adminID, caller: adminID, wantSame: true},
 		"admin rotates other":             {method: http.MethodPost, route: "key-generate", target: otherID, caller: adminID, rotates: true},
 		"admin reads other":               {method: http.MethodGet, route: "key", target: otherID, caller: adminID, wantSame: true},
 		"root reads admin":                {method: http.MethodGet, route: "key", target: adminID, caller: rootID, wantSame: true},
 		"rotate self with bearer key":     {method: http.MethodPost, route: "key-generate", target: userID, caller: userID, useBear: true, rotates: true},
-		"read self with bearer session":   {method: http.MethodGet, route: "key", target: userID, caller: userID, useBear: true, session: true, wantSame: true},
+		"read self with bearer session":   {method: http.MethodGet, route: "key", target: userID, caller: userID, useBear: true, session: true, wantSame: true, selfRead: true},
 		"rotate self with bearer session": {method: http.MethodPost, route: "key-generate", target: userID, caller: userID, useBear: true, session: true, rotates: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			s := setup(t)
+			var opts []ecgridtest.Option
+			if tc.selfRead {
+				opts = append(opts, ecgridtest.WithSelfKeyRead())
+			}
+			s := setup(t, opts...)
 			c := client(t, 0)
 			before := key(t, s, tc.target)
 			cred := key(t, s, tc.caller)
@@ -85,6 +91,8 @@ func TestREST_Errors(t *testing.T) {
 		"bad bearer":                   {http.MethodGet, "/v2/users/key/2", bearer("expired-token-123456"), 401, "InvalidSession"},
 		"basic auth":                   {http.MethodGet, "/v2/users/key/2", map[string]string{"Authorization": "Basic " + uk}, 401, "InvalidAPIKey"},
 		"user reads other":             {http.MethodGet, "/v2/users/key/3", apiKey(uk), 403, "AccessDenied"},
+		"user reads self":              {http.MethodGet, "/v2/users/key/2", apiKey(uk), 403, "AccessDenied"},
+		"user reads self by session":   {http.MethodGet, "/v2/users/key/2", bearer(session2), 403, "AccessDenied"},
 		"user rotates other":           {http.MethodPost, "/v2/users/key-generate/1", apiKey(uk), 403, "AccessDenied"},
 		"user asks other unknown user": {http.MethodGet, "/v2/users/key/999", apiKey(uk), 403, "AccessDenied"},
 		"admin asks unknown user":      {http.MethodGet, "/v2/users/key/999", apiKey(ak), 404, "ObjectNotFound"},
@@ -132,7 +140,7 @@ func TestREST_Errors(t *testing.T) {
 func TestREST_HeaderNameCaseInsensitive(t *testing.T) {
 	s := setup(t)
 	c := client(t, 0)
-	uk := key(t, s, userID)
+	uk := key(t, s, adminID)
 	for _, h := range []string{"X-API-Key", "x-api-key", "X-Api-Key"} {
 		r := restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", map[string]string{h: uk})
 		assert.Equal(t, http.StatusOK, r.Status, h)
@@ -152,171 +160,10 @@ func TestREST_BodyLimit(t *testing.T) {
 	assert.Zero(t, s.Rotations(userID))
 }
 
-func TestSOAP_Success(t *testing.T) {
-	type tc struct {
-		version, op, ns, prefix string
-		answerNS                string
-		session                 bool
-		caller, target          int
-	}
-	tests := map[string]tc{}
-	for _, v := range []string{"1.1", "1.2"} {
-		for _, op := range []string{"GenerateAPIKey", "UserGetAPIKey"} {
-			tests["SOAP "+v+" "+op] = tc{version: v, op: op, caller: userID, target: userID}
-			tests["SOAP "+v+" "+op+" prefixed www namespace"] = tc{version: v, op: op, ns: "http://www.ecgridos.net/", prefix: "ecg", caller: userID, target: userID}
-			tests["SOAP "+v+" "+op+" old namespace by admin"] = tc{version: v, op: op, ns: "http://ecgridos.net/", caller: adminID, target: otherID}
-			tests["SOAP "+v+" "+op+" session"] = tc{version: v, op: op, session: true, caller: userID, target: userID}
-			tests["SOAP "+v+" "+op+" custom answer namespace"] = tc{version: v, op: op, answerNS: "http://www.ecgridos.net/", caller: rootID, target: userID}
-		}
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			var opts []ecgridtest.Option
-			wantNS := "https://os.ecgrid.io/"
-			if tc.answerNS != "" {
-				opts = append(opts, ecgridtest.WithNamespace(tc.answerNS))
-				wantNS = tc.answerNS
-			}
-			s := setup(t, opts...)
-			c := client(t, 0)
-			before := key(t, s, tc.target)
-			cred := key(t, s, tc.caller)
-			if tc.session {
-				cred = session2
-			}
-			r := soapDo(t, c, s.SOAPURL, soapReq{Version: tc.version, Op: tc.op, NS: tc.ns, Prefix: tc.prefix, SessionID: cred, UserID: itoa(tc.target)})
-			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-			if tc.version == "1.1" {
-				assert.Equal(t, "text/xml; charset=utf-8", r.Header.Get("Content-Type"))
-				assert.Equal(t, "http://schemas.xmlsoap.org/soap/envelope/", r.Names["Envelope"])
-			} else {
-				assert.Equal(t, "application/soap+xml; charset=utf-8", r.Header.Get("Content-Type"))
-				assert.Equal(t, "http://www.w3.org/2003/05/soap-envelope", r.Names["Envelope"])
-			}
-			assert.Equal(t, wantNS, r.Names[tc.op+"Response"])
-			assert.Equal(t, wantNS, r.Names[tc.op+"Result"])
-			got := r.Fields[tc.op+"Result"]
-			assert.Regexp(t, guidShape, got)
-			assert.Equal(t, key(t, s, tc.target), got)
-			if tc.op == "GenerateAPIKey" {
-				assert.NotEqual(t, before, got)
-				assert.Equal(t, 1, s.Rotations(tc.target))
-			} else {
-				assert.Equal(t, before, got)
-				assert.Zero(t, s.Rotations(tc.target))
-			}
-		})
-	}
-}
-
-func TestSOAP_Errors(t *testing.T) {
-	s := setup(t)
-	c := client(t, 0)
-	uk, ak := key(t, s, userID), key(t, s, adminID)
-	tests := map[string]struct {
-		req    soapReq
-		status int
-		client bool // Client/Sender (else Server/Receiver)
-		code   string
-	}{
-		"bad session":                 {soapReq{Op: "GenerateAPIKey", SessionID: "bad-session-123456", UserID: "2"}, 500, true, "Authentication"},
-		"missing session":             {soapReq{Op: "UserGetAPIKey", UserID: "2", Body: `<soap:Envelope xmlns:soap="ENV"><soap:Body><UserGetAPIKey xmlns="https://os.ecgrid.io/"><UserID>2</UserID></UserGetAPIKey></soap:Body></soap:Envelope>`}, 500, true, "Authentication"},
-		"user on other user":          {soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "3"}, 500, true, "Authorization"},
-		"session on other user":       {soapReq{Op: "UserGetAPIKey", SessionID: session2, UserID: "1"}, 500, true, "Authorization"},
-		"admin on unknown user":       {soapReq{Op: "UserGetAPIKey", SessionID: ak, UserID: "999"}, 500, true, "ObjectNotFound"},
-		"user on unknown user":        {soapReq{Op: "UserGetAPIKey", SessionID: uk, UserID: "999"}, 500, true, "Authorization"},
-		"UserID not an int":           {soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "two"}, 500, true, "InvalidParameter"},
-		"UserID beyond int32":         {soapReq{Op: "GenerateAPIKey", SessionID: ak, UserID: "2147483648"}, 500, true, "InvalidParameter"},
-		"UserID zero":                 {soapReq{Op: "GenerateAPIKey", SessionID: ak, UserID: "0"}, 500, true, "InvalidParameter"},
-		"envelope namespace mismatch": {soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "2", EnvNS: "http://example.com/env"}, 500, true, "InvalidParameter"},
-		"unknown operation namespace": {soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "2", NS: "http://example.com/"}, 500, true, "InvalidParameter"},
-		"unknown operation":           {soapReq{Op: "Login", SessionID: uk, UserID: "2"}, 500, true, "InvalidParameter"},
-		"wrong action":                {soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "2", Action: ptr("https://os.ecgrid.io/UserGetAPIKey")}, 500, true, "InvalidParameter"},
-		"action with a longer name":   {soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "2", Action: ptr("https://os.ecgrid.io/XGenerateAPIKey")}, 500, true, "InvalidParameter"},
-		"action in another namespace": {soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "2", Action: ptr("http://www.ecgridos.net/GenerateAPIKey")}, 500, true, "InvalidParameter"},
-		"malformed XML":               {soapReq{Op: "GenerateAPIKey", Body: `<soap:Envelope xmlns:soap="x"><soap:Body>`}, 500, true, "InvalidParameter"},
-	}
-	for name, tc := range tests {
-		for _, v := range []string{"1.1", "1.2"} {
-			t.Run(name+" "+v, func(t *testing.T) {
-				q := tc.req
-				q.Version = v
-				if q.Body != "" {
-					env := "http://schemas.xmlsoap.org/soap/envelope/"
-					if v == "1.2" {
-						env = "http://www.w3.org/2003/05/soap-envelope"
-					}
-					q.Body = strings.ReplaceAll(q.Body, `"ENV"`, `"`+env+`"`)
-				}
-				r := soapDo(t, c, s.SOAPURL, q)
-				require.Equal(t, tc.status, r.Status, "%s", r.Body)
-				assertFault(t, r, v, tc.client, tc.code)
-			})
-		}
-	}
-	t.Run("missing SOAPAction 1.1", func(t *testing.T) {
-		r := soapDo(t, c, s.SOAPURL, soapReq{Version: "1.1", Op: "GenerateAPIKey", SessionID: uk, UserID: "2", NoAction: true})
-		require.Equal(t, 500, r.Status)
-		assertFault(t, r, "1.1", true, "InvalidParameter")
-	})
-	t.Run("action optional in 1.2", func(t *testing.T) {
-		r := soapDo(t, c, s.SOAPURL, soapReq{Version: "1.2", Op: "UserGetAPIKey", SessionID: uk, UserID: "2", NoAction: true})
-		require.Equal(t, 200, r.Status, "%s", r.Body)
-	})
-	t.Run("unsupported content type", func(t *testing.T) {
-		r, err := c.Post(s.SOAPURL, "application/json", strings.NewReader("{}"))
-		require.NoError(t, err)
-		r.Body.Close()
-		assert.Equal(t, http.StatusUnsupportedMediaType, r.StatusCode)
-	})
-	t.Run("body too large", func(t *testing.T) {
-		r, err := c.Post(s.SOAPURL, "text/xml", strings.NewReader(strings.Repeat(" ", ecgridtest.MaxRequestBody+1)))
-		require.NoError(t, err)
-		r.Body.Close()
-		assert.Equal(t, http.StatusRequestEntityTooLarge, r.StatusCode)
-	})
-	t.Run("GET without wsdl", func(t *testing.T) {
-		r, err := c.Get(s.SOAPURL)
-		require.NoError(t, err)
-		r.Body.Close()
-		assert.Equal(t, http.StatusMethodNotAllowed, r.StatusCode)
-	})
-	assert.Zero(t, s.Rotations(userID))
-	assert.Equal(t, uk, key(t, s, userID))
-}
-
-// assertFault checks a SOAP fault of the given version.
-func assertFault(t *testing.T, r soapResult, version string, client bool, code string) {
-	t.Helper()
-	if version == "1.1" {
-		assert.Equal(t, "text/xml; charset=utf-8", r.Header.Get("Content-Type"))
-		assert.Equal(t, "http://schemas.xmlsoap.org/soap/envelope/", r.Names["Fault"])
-		want := "soap:Server"
-		if client {
-			want = "soap:Client"
-		}
-		assert.Equal(t, want, r.Fields["faultcode"], "%s", r.Body)
-		assert.NotEmpty(t, r.Fields["faultstring"])
-		assert.Contains(t, string(r.Body), "<detail><ECGridOSSOAPErrorCode>")
-	} else {
-		assert.Equal(t, "application/soap+xml; charset=utf-8", r.Header.Get("Content-Type"))
-		assert.Equal(t, "http://www.w3.org/2003/05/soap-envelope", r.Names["Fault"])
-		want := "soap12:Receiver"
-		if client {
-			want = "soap12:Sender"
-		}
-		assert.Equal(t, want, r.Fields["Value"], "%s", r.Body)
-		assert.NotEmpty(t, r.Fields["Text"])
-		assert.Contains(t, string(r.Body), `<soap12:Text xml:lang="en">`)
-		assert.Contains(t, string(r.Body), "<soap12:Detail><ECGridOSSOAPErrorCode>")
-	}
-	assert.Equal(t, code, r.Fields["ECGridOSSOAPErrorCode"], "%s", r.Body)
-}
-
 func TestRotationInvalidatesOldKeyOnBothAPIs(t *testing.T) {
 	for _, via := range []string{"rest", "soap1.1", "soap1.2"} {
 		t.Run(via, func(t *testing.T) {
-			s := setup(t)
+			s := setup(t, ecgridtest.WithSelfKeyRead())
 			c := client(t, 0)
 			old := key(t, s, userID)
 			var fresh string
@@ -397,11 +244,111 @@ func TestBasePath(t *testing.T) {
 	c := client(t, 0)
 	require.True(t, strings.HasSuffix(s.URL, "/mount"), s.URL)
 	assert.Equal(t, s.URL+"/v4.1/prod/ECGridOS.asmx", s.SOAPURL)
-	uk := key(t, s, userID)
+	uk := key(t, s, adminID)
 	assert.Equal(t, 200, restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey(uk)).Status)
 	root := strings.TrimSuffix(s.URL, "/mount")
 	r := restDo(t, c, http.MethodGet, root+"/v2/users/key/2", apiKey(uk))
 	assert.Equal(t, 404, r.Status)
 	assert.False(t, r.JSON)
 	assert.Equal(t, 200, soapDo(t, c, s.SOAPURL, soapReq{Version: "1.2", Op: "UserGetAPIKey", SessionID: uk, UserID: "2"}).Status)
+}
+
+// TestWSDLAddressRewriteCases pins which attributes the rewrite touches: the
+// location right after a prefixed address element's name, nothing else.
+func TestWSDLAddressRewriteCases(t *testing.T) {
+	const at = "@SOAPURL@"
+	tests := map[string]struct{ in, want string }{
+		"soap address":          {`<soap:address location="https://x/y"/>`, `<soap:address location="@SOAPURL@"/>`},
+		"two, with new lines":   {"<a:address\n location=\"1\"/><b_2.c-d:address\tlocation=\"2\"/>", "<a:address\n location=\"@SOAPURL@\"/><b_2.c-d:address\tlocation=\"@SOAPURL@\"/>"},
+		"empty location":        {`<soap12:address location=""/>`, `<soap12:address location="@SOAPURL@"/>`},
+		"unprefixed element":    {`<address location="1"/>`, `<address location="1"/>`},
+		"not right after name":  {`<soap:address id="a" location="1"/>`, `<soap:address id="a" location="1"/>`},
+		"no space before attr":  {`<soap:addresslocation="1"/>`, `<soap:addresslocation="1"/>`},
+		"in text, not a tag":    {`see soap:address location="1"`, `see soap:address location="1"`},
+		"prefix starts a digit": {`<1:address location="1"/>`, `<1:address location="1"/>`},
+		"unterminated value":    {`<soap:address location="1`, `<soap:address location="1`},
+		"nothing to rewrite":    {`<definitions/>`, `<definitions/>`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := setup(t, ecgridtest.WithWSDL([]byte(tc.in)))
+			r := restDo(t, client(t, 0), http.MethodGet, s.SOAPURL+"?wsdl", nil)
+			require.Equal(t, 200, r.Status)
+			assert.Equal(t, strings.ReplaceAll(tc.want, at, s.SOAPURL), string(r.Body))
+		})
+	}
+}
+
+// TestKeyReadRule checks who may read and rotate a key, on both APIs, by
+// default (the vendor's REST reference: reading needs NetworkAdmin or higher)
+// and with WithSelfKeyRead.
+func TestKeyReadRule(t *testing.T) {
+	tests := map[string]struct {
+		selfRead       bool
+		op             string // GetAPIKey or GenerateAPIKey
+		caller, target int
+		session        bool
+		ok             bool
+	}{
+		"user reads self":                  {op: "GetAPIKey", caller: userID, target: userID},
+		"user reads self by session":       {op: "GetAPIKey", caller: userID, target: userID, session: true},
+		"user reads other":                 {op: "GetAPIKey", caller: userID, target: otherID},
+		"user rotates self":                {op: "GenerateAPIKey", caller: userID, target: userID, ok: true},
+		"user rotates other":               {op: "GenerateAPIKey", caller: userID, target: otherID},
+		"admin reads self":                 {op: "GetAPIKey", caller: adminID, target: adminID, ok: true},
+		"admin reads other":                {op: "GetAPIKey", caller: adminID, target: userID, ok: true},
+		"admin rotates other":              {op: "GenerateAPIKey", caller: adminID, target: rootID, ok: true},
+		"root reads self":                  {op: "GetAPIKey", caller: rootID, target: rootID, ok: true},
+		"self read: user reads self":       {selfRead: true, op: "GetAPIKey", caller: userID, target: userID, ok: true},
+		"self read: by session":            {selfRead: true, op: "GetAPIKey", caller: userID, target: userID, session: true, ok: true},
+		"self read: user reads other":      {selfRead: true, op: "GetAPIKey", caller: userID, target: otherID},
+		"self read: user rotates other":    {selfRead: true, op: "GenerateAPIKey", caller: userID, target: otherID},
+		"self read: admin still reads all": {selfRead: true, op: "GetAPIKey", caller: adminID, target: otherID, ok: true},
+	}
+	for name, tc := range tests {
+		for _, via := range []string{"rest", "soap1.1", "soap1.2"} {
+			t.Run(name+" "+via, func(t *testing.T) {
+				var opts []ecgridtest.Option
+				if tc.selfRead {
+					opts = append(opts, ecgridtest.WithSelfKeyRead())
+				}
+				s := setup(t, opts...)
+				c := client(t, 0)
+				cred := key(t, s, tc.caller)
+				if tc.session {
+					cred = session2
+				}
+				before := key(t, s, tc.target)
+				var status int
+				var got, code string
+				if via == "rest" {
+					route, method, hdr := "/v2/users/key/", http.MethodGet, apiKey(cred)
+					if tc.op == "GenerateAPIKey" {
+						route, method = "/v2/users/key-generate/", http.MethodPost
+					}
+					if tc.session {
+						hdr = bearer(cred)
+					}
+					r := restDo(t, c, method, s.URL+route+itoa(tc.target), hdr)
+					status, code = r.Status, r.Env.ErrorCode
+					if r.Env.Data != nil {
+						got = *r.Env.Data
+					}
+				} else {
+					elem := map[string]string{"GetAPIKey": "UserGetAPIKey", "GenerateAPIKey": "GenerateAPIKey"}[tc.op]
+					r := soapDo(t, c, s.SOAPURL, soapReq{Version: strings.TrimPrefix(via, "soap"), Op: elem, SessionID: cred, UserID: itoa(tc.target)})
+					status, code, got = r.Status, r.Fields["ECGridOSSOAPErrorCode"], r.Fields[elem+"Result"]
+				}
+				if !tc.ok {
+					assert.Equal(t, map[bool]int{true: 403, false: 500}[via == "rest"], status)
+					assert.Equal(t, map[bool]string{true: "AccessDenied", false: "Authorization"}[via == "rest"], code)
+					assert.Equal(t, before, key(t, s, tc.target))
+					return
+				}
+				require.Equal(t, 200, status)
+				assert.Equal(t, key(t, s, tc.target), got)
+				assert.Equal(t, tc.op == "GenerateAPIKey", got != before)
+			})
+		}
+	}
 }

@@ -9,10 +9,15 @@ import (
 )
 
 // Example rotates a user's key over the REST API with plain net/http and shows that
-// the old key stops working.
+// the old key stops working. Reading a key needs NetworkAdmin or higher, so an
+// admin checks the new one.
 func Example() {
-	s := ecgridtest.NewServer(ecgridtest.WithUser(ecgridtest.User{ID: 42}))
+	s := ecgridtest.NewServer(
+		ecgridtest.WithUser(ecgridtest.User{ID: 1, Level: ecgridtest.AuthLevelNetworkAdmin}),
+		ecgridtest.WithUser(ecgridtest.User{ID: 42}),
+	)
 	defer s.Close()
+	adminKey, _ := s.Key(1)
 	oldKey, _ := s.Key(42)
 
 	call := func(method, path, key string) (int, map[string]any) {
@@ -36,13 +41,17 @@ func Example() {
 	fmt.Println("old key:", status, env["success"], env["errorCode"])
 
 	status, env = call(http.MethodGet, "/v2/users/key/42", newKey)
-	fmt.Println("new key:", status, env["success"], env["data"] == newKey)
+	fmt.Println("own key read:", status, env["success"], env["errorCode"])
+
+	status, env = call(http.MethodGet, "/v2/users/key/42", adminKey)
+	fmt.Println("admin reads it:", status, env["success"], env["data"] == newKey)
 	fmt.Println("rotations:", s.Rotations(42))
 
 	// Output:
 	// rotate: 200 true key length 36
 	// old key: 401 false InvalidAPIKey
-	// new key: 200 true true
+	// own key read: 403 false AccessDenied
+	// admin reads it: 200 true true
 	// rotations: 1
 }
 

@@ -1,9 +1,6 @@
 package ecgridtest
 
-import (
-	"net/http"
-	"time"
-)
+import "time"
 
 // DropMode says whether and how a fault drops the connection.
 type DropMode int
@@ -24,11 +21,15 @@ const (
 // matching well-formed API calls (see the package documentation for what that
 // means and for the order in which the fields are honoured).
 type Fault struct {
-	// Times is how many matching calls the fault applies to; 0 means 1.
+	// Times is how many matching calls the fault applies to: 0 means 1, and
+	// Forever (or any negative value) means every matching call until the fault
+	// is removed (by the function Inject returns, or by Server.ClearFaults).
 	Times int
 	// Transport is "", "rest" or "soap"; "" matches both.
 	Transport string
-	// Op is "", "GenerateAPIKey" or "GetAPIKey"; "" matches both.
+	// Op is "" (matching every operation) or one operation: "GenerateAPIKey",
+	// "GetAPIKey", "Login", "Logout", "Refresh", "WhoAmI" or "Session" (the Op*
+	// constants).
 	Op string
 	// Apply performs the real operation (rotates the key, subject to the normal
 	// credential checks) before answering with the fault. Default false: no rotation.
@@ -64,10 +65,20 @@ type Fault struct {
 	// full body, half the body, then the connection is closed.
 	Truncate bool
 	// Oversize answers 200 with a well-formed-looking body of exactly this many
-	// bytes (a success answer whose key is huge; only spaces if too small for that).
+	// bytes: a success answer whose key (or token, or session ID) is huge, or, for
+	// the operations without one, padded with white space; only spaces if too
+	// small for that.
 	Oversize int
-	// EmptyKey answers a success envelope / SOAP result with an empty key.
+	// EmptyKey answers a success envelope / SOAP result with an empty key (or token,
+	// or session ID); for Logout, WhoAmI and Session, REST data is null, SOAP
+	// LogoutResult is empty and WhoAmIResult is left out.
 	EmptyKey bool
+	// Unhandled answers as ASMX does to an exception it did not expect: SOAP, a
+	// Server (1.2 Receiver) fault whose faultstring is "Server was unable to
+	// process request. ---> " followed by Message, with an empty detail (no
+	// ECGridOSSOAPErrorCode, even if SOAPCode is set); REST, HTTP 500 (or
+	// Status) with errorCode InternalError (or RESTCode).
+	Unhandled bool
 	// SuccessFalse answers REST with HTTP 200, success:false and RESTCode (default
 	// "InternalError"); SOAP with a fault body carried by HTTP 200.
 	SuccessFalse bool
@@ -77,27 +88,52 @@ type Fault struct {
 
 // isError reports whether the fault asks for an error answer.
 func (f *Fault) isError() bool {
-	return f.Status != 0 || f.RESTCode != "" || f.FaultCode != "" || f.SOAPCode != ""
+	return f.Status != 0 || f.RESTCode != "" || f.FaultCode != "" || f.SOAPCode != "" || f.Unhandled
 }
 
+// Forever, as Fault.Times, makes a fault apply to every matching call until it
+// is removed.
+const Forever = -1
+
 type pendingFault struct {
-	f    Fault
-	left int
+	f       Fault
+	left    int
+	forever bool
 }
 
 // Inject queues a fault. Faults are kept in FIFO order; each API call consumes at
-// most one: the oldest queued fault that matches its transport and operation.
-func (s *Server) Inject(f Fault) {
-	n := f.Times
-	if n <= 0 {
-		n = 1
-	}
+// most one: the oldest queued fault that matches its transport and operation (so
+// a Forever fault hides the faults queued after it that it matches).
+//
+// It returns a function that removes this fault from the queue, whether or not
+// uses are left; calling it again, or after the fault is used up, does nothing.
+// Inject never fails.
+func (s *Server) Inject(f Fault) (remove func()) {
+	p := &pendingFault{f: f, left: max(f.Times, 1), forever: f.Times < 0}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, &pendingFault{f: f, left: n})
+	s.faults = append(s.faults, p)
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for i, q := range s.faults {
+			if q == p {
+				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+				return
+			}
+		}
+	}
 }
 
-// PendingFaults returns how many queued faults still have uses left.
+// ClearFaults removes every queued fault, Forever faults included. It never fails.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// PendingFaults returns how many queued faults still have uses left (a Forever
+// fault counts as one until it is removed).
 func (s *Server) PendingFaults() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -115,90 +151,14 @@ func (s *Server) takeFault(transport, op string) *Fault {
 		if p.f.Op != "" && p.f.Op != op {
 			continue
 		}
-		p.left--
-		if p.left <= 0 {
+		if !p.forever {
+			p.left--
+		}
+		if !p.forever && p.left <= 0 {
 			s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
 		}
 		f := p.f
 		return &f
 	}
 	return nil
-}
-
-// answerer renders answers for one transport.
-type answerer interface {
-	success(w http.ResponseWriter, key string)
-	opError(w http.ResponseWriter, e *opError)
-	faultError(w http.ResponseWriter, f *Fault)
-	successFalse(w http.ResponseWriter, f *Fault)
-	successBody(key string) (contentType string, body []byte)
-	oversize(w http.ResponseWriter, n int)
-}
-
-// answer runs the operation (via run) and answers, honouring fault f if not nil.
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, a answerer, f *Fault, run func() (string, *opError)) {
-	if f == nil {
-		if key, e := run(); e != nil {
-			a.opError(w, e)
-		} else {
-			a.success(w, key)
-		}
-		return
-	}
-
-	var (
-		key     string
-		e       *opError
-		applied bool
-	)
-	if f.Drop != DropBeforeApply && (f.Apply || f.Drop == DropAfterApply) {
-		key, e = run()
-		applied = true
-	}
-	if !s.wait(r.Context(), f.Delay) {
-		// The client went away or the server is closing: abort the response
-		// rather than let net/http complete it with an empty 200.
-		panic(http.ErrAbortHandler)
-	}
-	if f.Drop != DropNone {
-		s.drop(w)
-		return
-	}
-	if f.RetryAfter != "" {
-		w.Header().Set("Retry-After", f.RetryAfter)
-	}
-	switch {
-	case f.RedirectTo != "":
-		w.Header().Set("Location", f.RedirectTo+r.URL.RequestURI())
-		w.WriteHeader(http.StatusTemporaryRedirect)
-	case f.HTML:
-		writeHTML(w, f.Status, f.Message)
-	case f.Truncate:
-		if !applied || e != nil {
-			key = newKey()
-		}
-		ct, body := a.successBody(key)
-		extra := http.Header{}
-		if f.RetryAfter != "" {
-			extra.Set("Retry-After", f.RetryAfter)
-		}
-		s.writeTruncated(w, ct, extra, body)
-	case f.Oversize > 0:
-		a.oversize(w, f.Oversize)
-	case f.EmptyKey:
-		a.success(w, "")
-	case f.SuccessFalse:
-		a.successFalse(w, f)
-	case f.isError():
-		a.faultError(w, f)
-	default:
-		if !applied {
-			key, e = run()
-		}
-		if e != nil {
-			a.opError(w, e)
-		} else {
-			a.success(w, key)
-		}
-	}
 }

@@ -3,10 +3,12 @@ package ecgridtest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,10 +34,12 @@ func TestFault_RESTStatusAndCode(t *testing.T) {
 		"401 without applying":     {ecgridtest.Fault{Status: 401}, 401, "InvalidAPIKey", "", false},
 		"op filter matches rotate": {ecgridtest.Fault{Op: "GenerateAPIKey", Status: 502}, 502, "InternalError", "", false},
 		"transport filter matches": {ecgridtest.Fault{Transport: "rest", Status: 400}, 400, "InvalidParameter", "", false},
+		"unhandled":                {ecgridtest.Fault{Unhandled: true}, 500, "InternalError", "", false},
+		"unhandled with status":    {ecgridtest.Fault{Unhandled: true, Status: 503, RetryAfter: "1"}, 503, "InternalError", "1", false},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			s := setup(t)
+			s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 			c := client(t, 0)
 			old := key(t, s, userID)
 			s.Inject(tc.fault)
@@ -65,7 +69,7 @@ func TestFault_RESTStatusAndCode(t *testing.T) {
 }
 
 func TestFault_AppliesBeforeAuthentication(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	s.Inject(ecgridtest.Fault{Status: 503})
 	r := restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey("not-a-key-at-all"))
@@ -78,19 +82,34 @@ func TestFault_AppliesBeforeAuthentication(t *testing.T) {
 }
 
 func TestFault_NotConsumedByMalformedCalls(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	s.Inject(ecgridtest.Fault{Status: 503})
 	assert.Equal(t, 404, restDo(t, c, http.MethodGet, s.URL+"/nope", nil).Status)
 	assert.Equal(t, 405, restDo(t, c, http.MethodPut, s.URL+"/v2/users/key/2", nil).Status)
-	r := soapDo(t, c, s.SOAPURL, soapReq{Version: "1.1", Op: "GenerateAPIKey", SessionID: "x", UserID: "2", Action: ptr("Other")})
-	assert.Equal(t, 500, r.Status)
-	assert.Equal(t, "InvalidParameter", r.Fields["ECGridOSSOAPErrorCode"])
+	for _, q := range []soapReq{
+		{Version: "1.1", Op: "GenerateAPIKey", SessionID: "x", UserID: "2", Action: ptr("Other")},
+		{Version: "1.2", Op: "GenerateAPIKey", SessionID: "x", UserID: "2", Action: ptr("https://os.ecgrid.io/Other")},
+		{Version: "1.2", Op: "Other", SessionID: "x", UserID: "2", NoAction: true},
+		{Version: "1.1", Op: "GenerateAPIKey", SessionID: "x", UserID: "two"},
+		{Version: "1.1", Op: "GenerateAPIKey", SessionID: "x", UserID: "2", EnvNS: env12},
+	} {
+		r := soapDo(t, c, s.SOAPURL, q)
+		assert.Equal(t, 500, r.Status)
+		assert.NotContains(t, string(r.Body), "ECGridOSSOAPErrorCode", "%s", r.Body)
+	}
+	for _, q := range []soapReq{
+		{Version: "1.1", Op: "GenerateAPIKey", Body: "<x"},
+		{Version: "1.2", Op: "GenerateAPIKey", SessionID: "x", UserID: "2", EnvNS: env11},
+	} {
+		r := soapDo(t, c, s.SOAPURL, q)
+		assert.Contains(t, []int{400, 415}, r.Status)
+	}
 	assert.Equal(t, 1, s.PendingFaults())
 }
 
 func TestFault_MatchingAndFIFO(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	uk := key(t, s, userID)
 	s.Inject(ecgridtest.Fault{Transport: "soap", Status: 500, SOAPCode: "SystemError"})
@@ -106,7 +125,7 @@ func TestFault_MatchingAndFIFO(t *testing.T) {
 	r := soapDo(t, c, s.SOAPURL, soapReq{Version: "1.2", Op: "UserGetAPIKey", SessionID: uk, UserID: "2"})
 	assert.Equal(t, 500, r.Status)
 	assert.Equal(t, "SystemError", r.Fields["ECGridOSSOAPErrorCode"])
-	assert.Equal(t, "soap12:Receiver", r.Fields["Value"])
+	assert.Equal(t, "soap:Receiver", r.Fields["Value"])
 	// Then 502, then normal.
 	assert.Equal(t, 502, restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey(uk)).Status)
 	assert.Equal(t, 200, restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey(uk)).Status)
@@ -114,7 +133,7 @@ func TestFault_MatchingAndFIFO(t *testing.T) {
 }
 
 func TestFault_Times(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	uk := key(t, s, userID)
 	s.Inject(ecgridtest.Fault{Times: 3, Status: 503, RetryAfter: "1"})
@@ -142,11 +161,14 @@ func TestFault_SOAP(t *testing.T) {
 		"REST code maps":           {ecgridtest.Fault{RESTCode: "AccessDenied"}, 500, true, "Authorization", "", false},
 		"server fault after apply": {ecgridtest.Fault{SOAPCode: "SystemError", Apply: true}, 500, false, "SystemError", "", true},
 		"escaped message":          {ecgridtest.Fault{FaultCode: "soap:Client", SOAPCode: "InvalidParameter", Message: `a<b & "c"`}, 500, true, "InvalidParameter", `a<b & "c"`, false},
+		"unhandled":                {ecgridtest.Fault{Unhandled: true}, 500, false, "", "Server was unable to process request. ---> Injected server error.", false},
+		"unhandled ignores code":   {ecgridtest.Fault{Unhandled: true, SOAPCode: "SystemError", Message: "boom"}, 500, false, "", "Server was unable to process request. ---> boom", false},
+		"unhandled after apply":    {ecgridtest.Fault{Unhandled: true, Apply: true, Status: 503}, 503, false, "", "", true},
 	}
 	for name, tc := range tests {
 		for _, v := range []string{"1.1", "1.2"} {
 			t.Run(name+" "+v, func(t *testing.T) {
-				s := setup(t)
+				s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 				c := client(t, 0)
 				old := key(t, s, userID)
 				f := tc.fault
@@ -154,7 +176,7 @@ func TestFault_SOAP(t *testing.T) {
 				s.Inject(f)
 				r := soapDo(t, c, s.SOAPURL, soapReq{Version: v, Op: "GenerateAPIKey", SessionID: old, UserID: "2"})
 				require.Equal(t, tc.status, r.Status, "%s", r.Body)
-				assertFault(t, r, v, tc.client, tc.code)
+				assertFault(t, r, s.SOAPURL, v, tc.client, tc.code)
 				if tc.msg != "" {
 					if v == "1.1" {
 						assert.Equal(t, tc.msg, r.Fields["faultstring"])
@@ -170,7 +192,7 @@ func TestFault_SOAP(t *testing.T) {
 
 func TestFault_Delay(t *testing.T) {
 	t.Run("client timeout stops the handler", func(t *testing.T) {
-		s := setup(t)
+		s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 		c := client(t, 100*time.Millisecond)
 		old := key(t, s, userID)
 		s.Inject(ecgridtest.Fault{Delay: 10 * time.Second})
@@ -187,7 +209,7 @@ func TestFault_Delay(t *testing.T) {
 		assert.Equal(t, old, key(t, s, userID))
 	})
 	t.Run("applied before the delay", func(t *testing.T) {
-		s := setup(t)
+		s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 		c := client(t, 100*time.Millisecond)
 		old := key(t, s, userID)
 		s.Inject(ecgridtest.Fault{Delay: 10 * time.Second, Apply: true})
@@ -197,7 +219,7 @@ func TestFault_Delay(t *testing.T) {
 		assert.Equal(t, 1, s.Rotations(userID))
 	})
 	t.Run("short delay then normal answer", func(t *testing.T) {
-		s := setup(t)
+		s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 		c := client(t, 5*time.Second)
 		s.Inject(ecgridtest.Fault{Delay: 100 * time.Millisecond})
 		start := time.Now()
@@ -245,7 +267,7 @@ func TestFault_Drop(t *testing.T) {
 	for _, transport := range []string{"rest", "soap"} {
 		for name, mode := range map[string]ecgridtest.DropMode{"before": ecgridtest.DropBeforeApply, "after": ecgridtest.DropAfterApply} {
 			t.Run(transport+" "+name, func(t *testing.T) {
-				s := setup(t)
+				s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 				c := client(t, 5*time.Second)
 				old := key(t, s, userID)
 				s.Inject(ecgridtest.Fault{Drop: mode, Apply: true})
@@ -281,7 +303,7 @@ func TestFault_Truncate(t *testing.T) {
 	for _, transport := range []string{"rest", "soap1.1", "soap1.2"} {
 		for _, apply := range []bool{false, true} {
 			t.Run(transport+" apply="+strconv.FormatBool(apply), func(t *testing.T) {
-				s := setup(t)
+				s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 				c := client(t, 5*time.Second)
 				old := key(t, s, userID)
 				s.Inject(ecgridtest.Fault{Truncate: true, Apply: apply})
@@ -312,7 +334,7 @@ func TestFault_Truncate(t *testing.T) {
 
 func TestFault_Oversize(t *testing.T) {
 	const n = 3 << 19
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 10*time.Second)
 	uk := key(t, s, userID)
 	s.Inject(ecgridtest.Fault{Transport: "rest", Oversize: n})
@@ -334,7 +356,7 @@ func TestFault_Oversize(t *testing.T) {
 }
 
 func TestFault_EmptyKey(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	old := key(t, s, userID)
 	s.Inject(ecgridtest.Fault{EmptyKey: true, Times: 3})
@@ -358,7 +380,7 @@ func TestFault_EmptyKey(t *testing.T) {
 }
 
 func TestFault_SuccessFalse(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	uk := key(t, s, userID)
 	s.Inject(ecgridtest.Fault{SuccessFalse: true, RESTCode: "InvalidAPIKey", Message: "nope"})
@@ -376,12 +398,12 @@ func TestFault_SuccessFalse(t *testing.T) {
 	s.Inject(ecgridtest.Fault{SuccessFalse: true})
 	sr := soapDo(t, c, s.SOAPURL, soapReq{Version: "1.1", Op: "GenerateAPIKey", SessionID: uk, UserID: "2"})
 	assert.Equal(t, 200, sr.Status)
-	assertFault(t, sr, "1.1", false, "SystemError")
+	assertFault(t, sr, s.SOAPURL, "1.1", false, "SystemError")
 	assert.Equal(t, uk, key(t, s, userID))
 }
 
 func TestFault_HTML(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	uk := key(t, s, userID)
 	s.Inject(ecgridtest.Fault{HTML: true})
@@ -400,7 +422,7 @@ func TestFault_HTML(t *testing.T) {
 }
 
 func TestFault_RedirectTo(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	uk := key(t, s, userID)
 	s.Inject(ecgridtest.Fault{RedirectTo: "http://evil.example"})
@@ -417,7 +439,7 @@ func TestFault_RedirectTo(t *testing.T) {
 }
 
 func TestFault_ContextCancelledClient(t *testing.T) {
-	s := setup(t)
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
 	c := client(t, 0)
 	s.Inject(ecgridtest.Fault{Delay: time.Minute})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -425,4 +447,83 @@ func TestFault_ContextCancelledClient(t *testing.T) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/v2/users/key/2", nil)
 	_, err := c.Do(req)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+func TestFault_ForeverRemoveAndClear(t *testing.T) {
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
+	c := client(t, 0)
+	uk := key(t, s, userID)
+	get := func() int { return restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey(uk)).Status }
+
+	// A Forever fault answers every matching call and hides later faults it matches.
+	removeForever := s.Inject(ecgridtest.Fault{Times: ecgridtest.Forever, Op: "GetAPIKey", Status: 503})
+	s.Inject(ecgridtest.Fault{Op: "GetAPIKey", Status: 502})
+	for i := range 5 {
+		assert.Equal(t, 503, get(), "call %d", i)
+	}
+	assert.Equal(t, 2, s.PendingFaults())
+	// It does not match other operations.
+	assert.Equal(t, 200, restDo(t, c, http.MethodPost, s.URL+"/v2/users/key-generate/2", apiKey(uk)).Status)
+	uk = key(t, s, userID)
+
+	// Removing it uncovers the next fault; removing twice is harmless.
+	removeForever()
+	removeForever()
+	assert.Equal(t, 1, s.PendingFaults())
+	assert.Equal(t, 502, get())
+	assert.Equal(t, 200, get())
+
+	// Removing a used-up fault does nothing to the others.
+	removeUsed := s.Inject(ecgridtest.Fault{Status: 500})
+	assert.Equal(t, 500, get())
+	s.Inject(ecgridtest.Fault{Status: 429})
+	removeUsed()
+	assert.Equal(t, 1, s.PendingFaults())
+	assert.Equal(t, 429, get())
+
+	// Removing a fault with uses left, among others.
+	s.Inject(ecgridtest.Fault{Status: 501})
+	removeMiddle := s.Inject(ecgridtest.Fault{Times: 3, Status: 502})
+	s.Inject(ecgridtest.Fault{Status: 503})
+	removeMiddle()
+	assert.Equal(t, 501, get())
+	assert.Equal(t, 503, get())
+	assert.Equal(t, 200, get())
+
+	// ClearFaults removes everything, Forever faults included.
+	s.Inject(ecgridtest.Fault{Times: ecgridtest.Forever, Status: 503})
+	s.Inject(ecgridtest.Fault{Times: 10, Status: 502})
+	s.ClearFaults()
+	assert.Zero(t, s.PendingFaults())
+	assert.Equal(t, 200, get())
+}
+
+// TestFault_ForeverConcurrent uses a Forever fault from many goroutines while
+// it is removed: no call fails other than by the fault, and once removed it
+// answers no more.
+func TestFault_ForeverConcurrent(t *testing.T) {
+	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key
+	c := client(t, 10*time.Second)
+	uk := key(t, s, userID)
+	remove := s.Inject(ecgridtest.Fault{Times: ecgridtest.Forever, Status: 503})
+	errs := make(chan error, 40)
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := restTry(c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey(uk))
+			if err != nil || (r.Status != 503 && r.Status != 200) {
+				errs <- fmt.Errorf("%v %d", err, r.Status)
+			}
+		}()
+	}
+	remove()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	assert.Zero(t, s.PendingFaults())
+	assert.Equal(t, 200, restDo(t, c, http.MethodGet, s.URL+"/v2/users/key/2", apiKey(uk)).Status)
 }

@@ -2,9 +2,7 @@ package ecgridtest
 
 import (
 	"net/http"
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Request is one entry of the log returned by Server.Requests. Credentials are
@@ -12,17 +10,21 @@ import (
 type Request struct {
 	// Transport is "rest" or "soap" ("" for a path that belongs to neither API).
 	Transport string
-	// Op is "GenerateAPIKey" or "GetAPIKey" (SOAP UserGetAPIKey is reported as
-	// "GetAPIKey"), or "" if the request addressed no known operation.
+	// Op is the operation: "GenerateAPIKey", "GetAPIKey" (SOAP UserGetAPIKey),
+	// "Login", "Logout", "Refresh", "WhoAmI" (REST GET /v2/users/me, SOAP WhoAmI)
+	// or "Session" (REST POST /v2/auth/session); "" if the request addressed no
+	// known operation.
 	Op string
 	// Method and Path are the HTTP method and URL path (without the query).
 	Method, Path string
-	// UserID is the target user ID from the path or the SOAP body (0 if unparsable).
+	// UserID is the target user ID of a key operation, from the path or the SOAP
+	// body (0 if unparsable, and for the other operations).
 	UserID int
 	// SOAPVersion is "1.1", "1.2" or "" (REST, or an unrecognised Content-Type).
 	SOAPVersion string
-	// Credential is the presented X-API-Key, bearer token or SOAP SessionID, masked
-	// (first 4 characters + "…" for long values, "****" for short ones, "" if none).
+	// Credential is the presented X-API-Key, bearer token, SOAP SessionID or
+	// refreshed token, masked (first 4 characters + "…" for long values, "****" for
+	// short ones, "" if none). A login's name and password are never logged.
 	Credential string
 	// Header is a copy of the request header with X-API-Key and Authorization values masked.
 	Header http.Header
@@ -82,32 +84,4 @@ func (s *Server) logRequest(r *http.Request, transport, op string, userID int, s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reqs = append(s.reqs, entry)
-}
-
-// mask hides a secret: "" stays "", values of 12 or more characters keep their
-// first 4 characters followed by "…", shorter ones become "****".
-func mask(v string) string {
-	if v == "" {
-		return ""
-	}
-	if utf8.RuneCountInString(v) < 12 {
-		return "****"
-	}
-	n := 0
-	for i := range v {
-		if n == 4 {
-			return v[:i] + "…"
-		}
-		n++
-	}
-	return "****"
-}
-
-// maskAuthorization keeps the scheme of an Authorization value and masks the rest.
-func maskAuthorization(v string) string {
-	scheme, rest, ok := strings.Cut(v, " ")
-	if !ok {
-		return mask(v)
-	}
-	return scheme + " " + mask(strings.TrimSpace(rest))
 }

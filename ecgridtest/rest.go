@@ -2,37 +2,23 @@ package ecgridtest
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 )
 
+// This file serves the REST API's routes.
+
 const (
 	restGeneratePrefix = "/v2/users/key-generate/"
 	restGetPrefix      = "/v2/users/key/"
+	restLoginPath      = "/v2/auth/login"
+	restRefreshPath    = "/v2/auth/refresh"
+	restLogoutPath     = "/v2/auth/logout"
+	restSessionPath    = "/v2/auth/session"
+	restMePath         = "/v2/users/me"
 	jsonContentType    = "application/json; charset=utf-8"
 )
-
-// REST error codes used in envelopes.
-const (
-	codeInvalidAPIKey     = "InvalidAPIKey"
-	codeInvalidSession    = "InvalidSession"
-	codeAccessDenied      = "AccessDenied"
-	codeObjectNotFound    = "ObjectNotFound"
-	codeInvalidParameter  = "InvalidParameter"
-	codeDuplicateObject   = "DuplicateObject"
-	codeRateLimitExceeded = "RateLimitExceeded"
-	codeInternalError     = "InternalError"
-)
-
-// envelope is the REST answer. Data is a *string so that it encodes as null on errors.
-type envelope struct {
-	Success   bool    `json:"success"`
-	Data      *string `json:"data"`
-	ErrorCode string  `json:"errorCode"`
-	Message   string  `json:"message"`
-}
 
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, op, method, rawID string) {
 	if rawID == "" || strings.Contains(rawID, "/") {
@@ -56,7 +42,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, op, method, r
 		return
 	}
 	f := s.takeFault(TransportREST, op)
-	s.answer(w, r, restAnswerer{}, f, func() (string, *opError) {
+	s.answer(w, r, restAnswerer{}, f, op, func() (result, *opError) {
 		return s.perform(op, cred, id, idOK)
 	})
 }
@@ -86,124 +72,77 @@ func restCredential(r *http.Request) credential {
 	return credential{}
 }
 
-type restAnswerer struct{}
-
-func writeEnvelope(w http.ResponseWriter, status int, e envelope) {
-	b, err := json.Marshal(e)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+// serveRESTSession serves the session routes: login, refresh, logout, session
+// and Get Me. Login and refresh need no credential header: their body holds the
+// credential (a password is never logged).
+func (s *Server) serveRESTSession(w http.ResponseWriter, r *http.Request, op, method string) {
+	cred := restCredential(r)
+	if r.Method != method {
+		s.logRequest(r, TransportREST, op, 0, "", cred.value)
+		w.Header().Set("Allow", method)
+		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	w.Header().Set("Content-Type", jsonContentType)
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	body, ok := readBody(w, r)
+	logged := cred.value
+	var (
+		fields  map[string]string
+		parseOK bool
+	)
+	switch op {
+	case OpLogin:
+		logged = ""
+		if ok {
+			fields, parseOK = jsonStrings(body, "login", "password")
+		}
+	case OpRefresh:
+		logged = ""
+		if ok {
+			if fields, parseOK = jsonStrings(body, "token"); parseOK {
+				logged = fields["token"]
+			}
+		}
+	}
+	s.logRequest(r, TransportREST, op, 0, "", logged)
+	if !ok {
+		return
+	}
+
+	f := s.takeFault(TransportREST, op)
+	s.answer(w, r, restAnswerer{}, f, op, func() (result, *opError) {
+		switch op {
+		case OpLogin:
+			if !parseOK {
+				return result{}, &opError{errParam, `The body must be a JSON object with a non-empty "login" and "password".`}
+			}
+			return s.login(TransportREST, fields["login"], fields["password"])
+		case OpRefresh:
+			if !parseOK {
+				return result{}, &opError{errParam, `The body must be a JSON object with a non-empty "token".`}
+			}
+			return s.refresh(fields["token"])
+		case OpLogout:
+			return s.logout(cred)
+		}
+		return s.whoAmI(op, cred)
+	})
 }
 
-func (restAnswerer) success(w http.ResponseWriter, key string) {
-	writeEnvelope(w, http.StatusOK, envelope{Success: true, Data: &key})
-}
-
-func (restAnswerer) opError(w http.ResponseWriter, e *opError) {
-	code := map[errKind]string{
-		errBadCred:    codeInvalidAPIKey,
-		errBadSession: codeInvalidSession,
-		errDenied:     codeAccessDenied,
-		errNotFound:   codeObjectNotFound,
-		errParam:      codeInvalidParameter,
-	}[e.kind]
-	if code == "" {
-		code = codeInternalError
+// jsonStrings reads a JSON object and returns the named members, which must all
+// be non-empty strings; other members are ignored. ok is false otherwise.
+func jsonStrings(body []byte, names ...string) (map[string]string, bool) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
+		return nil, false
 	}
-	writeEnvelope(w, statusForRESTCode(code), envelope{ErrorCode: code, Message: e.msg})
-}
-
-func (restAnswerer) faultError(w http.ResponseWriter, f *Fault) {
-	status, code := f.Status, f.RESTCode
-	if status == 0 {
-		status = statusForRESTCode(code)
+	out := make(map[string]string, len(names))
+	for _, n := range names {
+		var v string
+		raw, ok := obj[n]
+		if !ok || json.Unmarshal(raw, &v) != nil || v == "" {
+			return nil, false
+		}
+		out[n] = v
 	}
-	if code == "" {
-		code = restCodeForStatus(status)
-	}
-	msg := f.Message
-	if msg == "" {
-		msg = defaultRESTMessage(code, status)
-	}
-	writeEnvelope(w, status, envelope{ErrorCode: code, Message: msg})
-}
-
-func (restAnswerer) successFalse(w http.ResponseWriter, f *Fault) {
-	code := f.RESTCode
-	if code == "" {
-		code = codeInternalError
-	}
-	msg := f.Message
-	if msg == "" {
-		msg = defaultRESTMessage(code, http.StatusOK)
-	}
-	writeEnvelope(w, http.StatusOK, envelope{ErrorCode: code, Message: msg})
-}
-
-func (restAnswerer) successBody(key string) (string, []byte) {
-	b, _ := json.Marshal(envelope{Success: true, Data: &key})
-	return jsonContentType, b
-}
-
-func (restAnswerer) oversize(w http.ResponseWriter, n int) {
-	writeOversize(w, jsonContentType, `{"success":true,"data":"`, `","errorCode":"","message":""}`, n)
-}
-
-func statusForRESTCode(code string) int {
-	switch code {
-	case codeInvalidAPIKey, codeInvalidSession:
-		return http.StatusUnauthorized
-	case codeAccessDenied:
-		return http.StatusForbidden
-	case codeObjectNotFound:
-		return http.StatusNotFound
-	case codeInvalidParameter, codeDuplicateObject:
-		return http.StatusBadRequest
-	case codeRateLimitExceeded:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
-}
-
-func restCodeForStatus(status int) string {
-	switch status {
-	case http.StatusBadRequest:
-		return codeInvalidParameter
-	case http.StatusUnauthorized:
-		return codeInvalidAPIKey
-	case http.StatusForbidden:
-		return codeAccessDenied
-	case http.StatusNotFound:
-		return codeObjectNotFound
-	case http.StatusConflict:
-		return codeDuplicateObject
-	case http.StatusTooManyRequests:
-		return codeRateLimitExceeded
-	}
-	return codeInternalError
-}
-
-func defaultRESTMessage(code string, status int) string {
-	switch code {
-	case codeInvalidAPIKey:
-		return "The API key is missing, unknown or revoked."
-	case codeInvalidSession:
-		return "The bearer token is invalid or expired."
-	case codeAccessDenied:
-		return "The caller's AuthLevel is too low."
-	case codeObjectNotFound:
-		return "The object was not found."
-	case codeInvalidParameter:
-		return "A parameter is invalid."
-	case codeDuplicateObject:
-		return "The object already exists."
-	case codeRateLimitExceeded:
-		return "Too many requests; slow down."
-	}
-	return fmt.Sprintf("Injected server error (HTTP %d).", status)
+	return out, true
 }

@@ -3,6 +3,8 @@ package ecgridtest_test
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,7 +79,7 @@ func TestRequests_LogAndMasking(t *testing.T) {
 }
 
 func TestServer_UsersAndSessions(t *testing.T) {
-	s := ecgridtest.NewServer()
+	s := ecgridtest.NewServer(ecgridtest.WithSelfKeyRead())
 	defer s.Close()
 	c := client(t, 0)
 
@@ -132,6 +134,7 @@ func TestAccepted(t *testing.T) {
 	assert.Zero(t, s.Accepted())
 	uk := key(t, s, userID)
 
+	uk = key(t, s, adminID)
 	fresh := &http.Transport{DisableKeepAlives: true}
 	t.Cleanup(fresh.CloseIdleConnections)
 	for range 3 {
@@ -217,4 +220,22 @@ func TestConcurrency(t *testing.T) {
 	}
 	assert.Len(t, s.Requests(), workers*rounds*3)
 	assert.Equal(t, 20, s.PendingFaults())
+}
+
+const initTraceEnv = "ECGRIDTEST_INITTRACE"
+
+// TestNoInitCost re-executes the test binary with GODEBUG=inittrace=1 and checks
+// that package ecgridtest does no work at init: the runtime prints a line only for
+// packages with init work, so there must be none, or one with no allocation.
+func TestNoInitCost(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1", initTraceEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "init ", "the trace is printed at all")
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "init github.com/ecgridkit/ecgrid/ecgridtest @") {
+			assert.Contains(t, line, " 0 bytes, 0 allocs", "importing ecgridtest costs: %s", line)
+		}
+	}
 }

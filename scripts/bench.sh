@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # Benchmarks the SDK against hand-written net/http code (internal/bench) and
-# prints, per pair, the median time ratio SDK/hand-written and the difference
-# in allocs/op.
+# prints, per pair, the paired ratios: run i of the SDK divided by run i of
+# the baseline (hand, fast) within the same round, as the median and the
+# min–max over the rounds, for ns/op, B/op and allocs/op; the same for the
+# SDK's error paths against its success paths; and a markdown table of it
+# all for the README (internal/bench/cmd/benchratio).
 #
 # Environment:
-#   BENCH_COUNT   runs of every benchmark (default 6, at least 5)
+#   BENCH_COUNT   rounds (default 8; at least 5, for a quick look only: the
+#                 README's figures come from 8 or more)
 #   BENCH_TIME    -benchtime of each run (default 1s)
 #   BENCH_FILTER  -bench regexp (default .)
 #   BENCH_OUT     directory for raw.txt and the test binary (default: a temp dir)
 #
-# The runs are interleaved (all benchmarks once, then again, COUNT times) so
-# that both sides of a pair see the same machine load.
+# A round runs the test binary once, every benchmark once: the rounds are
+# interleaved so that both sides of a pair see the same machine load, and a
+# ratio is only ever taken within one round. A full run takes about 30 s a
+# round on a 2-core machine, so about 4 minutes.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-count="${BENCH_COUNT:-6}"
+count="${BENCH_COUNT:-8}"
 benchtime="${BENCH_TIME:-1s}"
 filter="${BENCH_FILTER:-.}"
 if ! [[ "$count" =~ ^[0-9]+$ ]] || ((count < 5)); then
@@ -28,10 +34,12 @@ mkdir -p "$out"
 raw="$out/raw.txt"
 : >"$raw"
 
+load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
+
 echo "== machine"
 echo "nproc: $(nproc)"
 echo "cpu:   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || echo unknown)"
-echo "load:  $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+echo "load:  $(load) (1, 5, 15 min, before the runs)"
 echo "go:    $(go version)"
 echo
 
@@ -47,6 +55,7 @@ for ((i = 1; i <= count; i++)); do
 		exit 1
 	}
 done
+echo "load:  $(load) (after the runs)"
 echo
 
 # benchstat: installed as a tool binary, never a module dependency.
@@ -63,10 +72,10 @@ if [[ -z "$benchstat_bin" ]]; then
 	fi
 fi
 if [[ -n "$benchstat_bin" ]]; then
-	echo "== benchstat -col /impl (hand vs sdk)"
+	echo "== benchstat -col /impl (hand, fast, sdk; medians of unpaired runs)"
 	"$benchstat_bin" -col /impl "$raw" || echo "bench.sh: benchstat failed; medians below" >&2
 	echo
 fi
 
-echo "== medians and targets"
-go run ./internal/bench/cmd/benchratio "$raw"
+echo "== paired ratios and targets (benchratio)"
+go run ./internal/bench/cmd/benchratio -md "$raw"
