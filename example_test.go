@@ -153,7 +153,7 @@ func ExampleClient_RotateAPIKey() {
 	fmt.Println(r.Persisted, r.Switched, r.Verified, stored == r.Key)
 
 	// The client now uses the new key.
-	_, err = c.Users().GetAPIKey(context.Background(), 42)
+	_, err = c.Sessions().WhoAmI(context.Background())
 	fmt.Println("next call:", err)
 	// Output:
 	// true true true true

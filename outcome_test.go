@@ -3,7 +3,6 @@ package ecgrid_test
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -62,67 +61,7 @@ func relay(w http.ResponseWriter, r *http.Request, fakeURL string) {
 	_, _ = w.Write(b)
 }
 
-// tlsProxy is a TLS server in front of the fake. A GenerateAPIKey call is
-// applied by the fake, and then, instead of the answer, the client gets 5
-// bytes of a bogus TLS record header below the TLS layer. Other calls are
-// relayed.
-func tlsProxy(t *testing.T, fakeURL string) *httptest.Server {
-	t.Helper()
-	p := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isGenerate(r) {
-			relay(w, r, fakeURL)
-			return
-		}
-		if _, _, _, err := forward(r, fakeURL); err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		conn, _, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		if tc, ok := conn.(*tls.Conn); ok {
-			_, _ = tc.NetConn().Write([]byte{0x17, 0x03, 0x01, 0x00, 0x05})
-		}
-	}))
-	p.StartTLS()
-	t.Cleanup(p.Close)
-	return p
-}
 
-// TestTLSRecordErrorAfterApplying: a TLS error read after the request was
-// written proves nothing: the outcome is unknown, the rotation is not sent
-// again, and the call does not fall back to SOAP.
-func TestTLSRecordErrorAfterApplying(t *testing.T) {
-	for _, tc := range transports {
-		for _, fallback := range []bool{false, true} {
-			if fallback && tc.version != "" {
-				continue
-			}
-			t.Run(fmt.Sprintf("%s/fallback=%t", tc.name, fallback), func(t *testing.T) {
-				srv := fakeECGrid()
-				defer srv.Close()
-				p := tlsProxy(t, srv.URL)
-				opts := []ecgrid.Option{ecgrid.WithHTTPClient(p.Client())}
-				soapURL := p.URL + ecgridtest.SOAPPath
-				if fallback {
-					opts = append(opts, ecgrid.WithSOAPFallback())
-					soapURL = srv.SOAPURL
-				}
-				c := userClient(t, tc, adminKey, p.URL, soapURL, opts...)
-				before := len(srv.Requests())
-				_, err := c.Users().GenerateAPIKey(context.Background(), 42)
-				require.ErrorIs(t, err, ecgrid.ErrOutcomeUnknown)
-				assertOneKind(t, err)
-				assert.Equal(t, 1, srv.Rotations(42), "the server rotated once")
-				assert.Equal(t, 1, len(srv.Requests())-before, "not sent again, not sent to the fallback")
-				current, _ := srv.Key(42)
-				assert.NotEqual(t, userKey, current, "the old key is dead: a definite claim would have been false")
-			})
-		}
-	}
-}
 
 // traceless is a RoundTripper that re-issues every request under a context
 // of its own, as wrappers and instrumentation do: the SDK's httptrace hooks

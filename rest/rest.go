@@ -315,6 +315,10 @@ func (c *Client) parse(op string, status int, h http.Header, body []byte, out an
 	// encoding/json turns invalid UTF-8 into U+FFFD: such a body is not trusted.
 	isEnvelope := utf8.Valid(body) && json.Unmarshal(body, &env) == nil && env.Success != nil
 	if isEnvelope && *env.Success && ok2xx {
+		if strings.TrimSpace(env.ErrorCode) != "" {
+			// Success and an error at once: which is true is unknown.
+			return &Error{Op: op, StatusCode: status, Problem: "the answer reports success and an error code at once"}
+		}
 		problem := decodeData(op, env.Data, out)
 		if problem == "" {
 			return nil
