@@ -491,7 +491,7 @@ func (c *Client) Close(ctx context.Context) error {
 	}
 	var err error
 	if c.login != nil {
-		err = c.login.logout(ctx)
+		_, err = c.login.logout(ctx)
 	}
 	c.hc.CloseIdleConnections()
 	return err

@@ -155,18 +155,18 @@ func (l *loginSource) renew(_ context.Context, _ Transport, refused Credentials)
 	return true
 }
 
-// logout ends the current session, if any.
-func (l *loginSource) logout(ctx context.Context) error {
+// logout ends the current session, if any; ended says there was one.
+func (l *loginSource) logout(ctx context.Context) (ended bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h := l.cur.Swap(nil)
 	if h == nil {
-		return nil
+		return false, nil
 	}
 	creds := h.s.Credentials()
 	r := request{op: opLogout, given: &creds, transport: h.s.Transport}
 	if e := l.c.attempts(ctx, &r); e != nil {
-		return e
+		return true, e
 	}
-	return nil
+	return true, nil
 }

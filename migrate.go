@@ -29,8 +29,14 @@ type MigrateOptions struct {
 	// WithHTTPClient, WithTimeout…; MigrateToREST adds the transport and
 	// the key.
 	REST []Option
+	// Recovery is a credential that still works, and may read the user's
+	// key, if a generation's outcome is unknown, as RotateOptions.Recovery.
+	// Without it, recovery reads with the client's own credential: a session
+	// (WithLogin, WithSessionID) survives the rotation, an API key does not.
+	Recovery *Credentials
 	// StepTimeout bounds each step after a generation, as
-	// RotateOptions.StepTimeout does.
+	// RotateOptions.StepTimeout does. The network calls before it are bounded
+	// by ctx and by the client's WithTimeout; Confirm is called with ctx.
 	StepTimeout time.Duration
 }
 
@@ -53,7 +59,8 @@ type Migration struct {
 	Persisted bool
 	// Verified: GET /v2/users/me with Key as X-API-Key answered UserID.
 	Verified bool
-	// LoggedOut: the client had logged in (WithLogin) and logged out again.
+	// LoggedOut: the client had logged in (WithLogin) and logged out again
+	// at the end. False when no login happened or the logout failed.
 	LoggedOut bool
 }
 
@@ -89,6 +96,11 @@ func (c *Client) MigrateToREST(ctx context.Context, opts MigrateOptions) (m Migr
 	case opts.StepTimeout < 0:
 		return bad("MigrateOptions.StepTimeout is negative")
 	}
+	if opts.Recovery != nil {
+		if err := usable(*opts.Recovery, SOAP, false); err != nil {
+			return bad("MigrateOptions.Recovery: " + err.Error())
+		}
+	}
 	verifier, err := New(append(append([]Option(nil), opts.REST...), WithTransport(REST), WithAPIKey("placeholder"))...)
 	if err != nil {
 		return bad("MigrateOptions.REST: " + err.Error())
@@ -97,9 +109,8 @@ func (c *Client) MigrateToREST(ctx context.Context, opts MigrateOptions) (m Migr
 		defer func() {
 			lctx, cancel := stepContext(ctx, RotateOptions{StepTimeout: opts.StepTimeout})
 			defer cancel()
-			if c.login.logout(lctx) == nil {
-				m.LoggedOut = true
-			}
+			ended, lerr := c.login.logout(lctx)
+			m.LoggedOut = ended && lerr == nil
 		}()
 	}
 
@@ -140,7 +151,7 @@ func (c *Client) MigrateToREST(ctx context.Context, opts MigrateOptions) (m Migr
 					Message: msg, Err: cerr}
 			}
 		}
-		rot := RotateOptions{Self: true, Persist: opts.Persist, StepTimeout: opts.StepTimeout}
+		rot := RotateOptions{Self: true, Persist: opts.Persist, StepTimeout: opts.StepTimeout, Recovery: opts.Recovery}
 		if err == nil {
 			rot.PreviousKey = key
 		}
@@ -186,7 +197,7 @@ func (m Migration) show() wire.Show {
 func (m Migration) String() string { return m.show().String() }
 
 // Format prints String for every verb.
-func (m Migration) Format(f fmt.State, _ rune) { m.show().Format(f) }
+func (m Migration) Format(f fmt.State, _ rune) { m.show().Write(f) }
 
 // MarshalJSON encodes the Migration with the key replaced by "[redacted]".
 func (m Migration) MarshalJSON() ([]byte, error) { return m.show().JSON() }

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -11,150 +10,109 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ecgridkit/ecgrid"
 )
 
-// Environment variables holding the credentials.
-const (
-	envAPIKey    = "ECGRID_API_KEY"
-	envSessionID = "ECGRID_SESSION_ID"
-)
-
-// defaultTimeout bounds a key command unless -timeout says otherwise.
-const defaultTimeout = 30 * time.Second
-
 // keyFlags are the flags of "apikey generate" and "apikey get".
 type keyFlags struct {
-	user        string
-	transport   string
-	restURL     string
-	soapURL     string
-	soapVersion string
-	timeout     time.Duration
-	yes         bool // generate only
+	netFlags
+	user string
+	yes  bool // generate only
 }
 
 // newKeyFlagSet returns the flag set of "apikey generate" (generate true) or
-// "apikey get", writing its messages to stderr.
-func newKeyFlagSet(generate bool, stderr io.Writer) (*flag.FlagSet, *keyFlags) {
-	name, what := "ecgrid apikey get", "print the user's current API key without changing it"
+// "apikey get"; its usage goes to the flag set's output.
+func newKeyFlagSet(generate bool) (*flag.FlagSet, *keyFlags) {
+	name, what := "ecgrid apikey get", "Print the user's current API key without changing it. The service lets only a\n"+
+		"NetworkAdmin (or higher) read a key, even its own: a user gets its own key by generating one"
 	if generate {
-		name, what = "ecgrid apikey generate", "rotate the user's API key and print the new one; the current key stops working at once"
+		name, what = "ecgrid apikey generate", "Rotate the user's API key and print the new one; the current key stops working at once"
 	}
 	f := &keyFlags{}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.StringVar(&f.user, "user", "", "the user `ID` (1.."+strconv.Itoa(ecgrid.MaxUserID)+"), required")
-	fs.StringVar(&f.transport, "transport", "rest", "the API to use: rest or soap")
-	fs.StringVar(&f.restURL, "rest-url", ecgrid.DefaultRESTURL, "the REST base `URL` (http:// only for loopback hosts)")
-	fs.StringVar(&f.soapURL, "soap-url", ecgrid.DefaultSOAPURL, "the SOAP endpoint `URL` (http:// only for loopback hosts)")
-	fs.StringVar(&f.soapVersion, "soap-version", string(ecgrid.SOAP11), "the SOAP `version`: 1.1 or 1.2")
-	fs.DurationVar(&f.timeout, "timeout", defaultTimeout, "bound on the whole call, retries and their waits included: a positive `DUR` such as 10s or 2m")
+	f.netFlags.add(fs, true)
 	if generate {
 		fs.BoolVar(&f.yes, "yes", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: %s -user ID [flags]\n\n%s.\n\nFlags (-flag or --flag):\n", name, capitalize(what))
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: %s -user ID [flags]\n\n%s.\nOn success stdout holds the key and a newline, nothing else.\n\nFlags (-flag or --flag):\n", name, what)
 		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nCredentials come from the environment only: %s (REST, and SOAP SessionID), %s (SOAP, preferred).\n", envAPIKey, envSessionID)
+		fmt.Fprint(w, "\n"+credentialHelp)
 		if generate {
-			fmt.Fprint(stderr, "\nExit codes: 0 success (the new key on stdout), 1 failed and the old key still works,\n"+
-				"2 usage error or nothing sent, 3 outcome unknown: run \"ecgrid apikey get -user ID\" to read the current key.\n")
+			fmt.Fprint(w, "\nWithout -yes it asks for confirmation when stdin is a terminal, and refuses when it is not.\n"+
+				"\nExit codes: 0 success (the new key on stdout); 1 failed or not confirmed, the old key still works;\n"+
+				"2 usage error, nothing sent; 3 outcome unknown, or the new key could not be written to stdout:\n"+
+				"read the current key with ECGRID_API_KEY=<a NetworkAdmin's key> ecgrid apikey get -user ID.\n")
 		} else {
-			fmt.Fprint(stderr, "\nExit codes: 0 success (the key on stdout), 1 failed, 2 usage error or nothing sent.\n")
+			fmt.Fprint(w, "\nExit codes: 0 success (the key on stdout), 1 failed, 2 usage error (nothing sent).\n")
 		}
 	}
 	return fs, f
 }
 
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// secretWriter writes whole messages to w with every known secret replaced,
-// a second line of defence behind the library's secret-free errors.
-type secretWriter struct {
-	w       io.Writer
-	secrets []string
-}
-
-// printf formats one message, removes any secret from it and writes it.
-func (s secretWriter) printf(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	for _, sec := range s.secrets {
-		if sec != "" {
-			msg = strings.ReplaceAll(msg, sec, "[redacted]")
-		}
-	}
-	_, _ = io.WriteString(s.w, msg)
-}
-
 // runKeyCommand runs "apikey generate" (generate true) or "apikey get".
-func runKeyCommand(ctx context.Context, generate bool, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string, isTerminal func() bool) int {
-	fs, f := newKeyFlagSet(generate, stderr)
-	if code, stop := parseFlags(fs, args, stderr); stop {
+func (c *cli) runKeyCommand(generate bool, args []string) int {
+	fs, f := newKeyFlagSet(generate)
+	if code, stop := c.parseFlags(fs, args); stop {
 		return code
 	}
-	apiKey, sessionID := env(envAPIKey), env(envSessionID)
-	out := secretWriter{w: stderr, secrets: []string{apiKey, sessionID}}
+	creds := readCredentials(c.getenv)
+	out := secretWriter{w: c.stderr, secrets: creds.secrets()}
 	name := fs.Name()
 
 	// Everything is checked before anything is sent.
 	userID, err := parseUserID(f.user)
 	if err != nil {
-		out.printf("%s: %v\n", name, err)
+		out.printf("%s: %s\n", name, err)
 		return exitUsage
 	}
-	if f.timeout <= 0 {
-		out.printf("%s: -timeout must be a positive duration such as 30s, not %s\n", name, f.timeout)
-		return exitUsage
-	}
-	opts, err := clientOptions(f, apiKey, sessionID)
+	sess, transport, err := newSession(&f.netFlags, creds)
 	if err != nil {
-		out.printf("%s: %v\n", name, err)
+		out.printf("%s: %s\n", name, libMsg(err))
 		return exitUsage
 	}
-	client, err := ecgrid.New(opts...)
-	if err != nil {
-		out.printf("%s: %v\n", name, err)
+	defer sess.close(out, name)
+	ask := generate && !f.yes
+	if ask && !c.isTerminal() {
+		out.printf("%s: stdin is not a terminal: refusing to rotate the key of user %d without -yes (nothing was sent)\n", name, userID)
 		return exitUsage
 	}
 
-	if generate && !f.yes {
-		if !isTerminal() {
-			out.printf("%s: stdin is not a terminal: refusing to rotate the key of user %d without -yes (nothing was sent)\n", name, userID)
-			return exitUsage
-		}
-		ok, err := confirm(ctx, stdin, out, userID, endpoint(f))
-		if err != nil {
-			out.printf("\n%s: %v (nothing was sent)\n", name, err)
-			return exitUsage
-		}
-		if !ok {
-			out.printf("%s: not confirmed: the key of user %d was not rotated (nothing was sent)\n", name, userID)
-			return exitUsage
+	ctx, stop := c.netContext()
+	defer stop()
+	if ask {
+		q := fmt.Sprintf("Generate a new API key for user %d over %s?\nThe current key of user %d stops working at once.",
+			userID, f.endpoint(transport), userID)
+		ok, err := confirm(ctx, c.stdin, out, q)
+		switch {
+		case err != nil:
+			out.printf("%s: %s: nothing was sent; the key of user %d was not rotated and the old key still works\n", name, errInterrupted, userID)
+			return exitFailed
+		case !ok:
+			out.printf("%s: not confirmed: nothing was sent; the key of user %d was not rotated and the old key still works\n", name, userID)
+			return exitFailed
 		}
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, f.timeout)
-	defer cancel()
+	cctx, cancel := context.WithTimeout(ctx, f.timeout)
 	var key string
 	if generate {
-		key, err = client.Users().GenerateAPIKey(ctx, userID)
+		key, err = sess.client.Users().GenerateAPIKey(cctx, userID)
 	} else {
-		key, err = client.Users().GetAPIKey(ctx, userID)
+		key, err = sess.client.Users().GetAPIKey(cctx, userID)
 	}
+	cancel()
+	stop() // from here on, SIGINT and SIGTERM act as usual, also during the logout
 	if err == nil {
-		if _, werr := io.WriteString(stdout, key+"\n"); werr != nil {
-			out.printf("%s: writing the key to stdout: %v\n", name, werr)
+		if _, werr := io.WriteString(c.stdout, key+"\n"); werr != nil {
+			out.printf("%s: writing the key to stdout: %s\n", name, werr)
 			if generate {
 				// The key was rotated but the new one was lost on the way out.
-				printRecovery(out, userID, f)
+				out.printf("%s: the key of user %d was rotated, but the new key was lost: the old key no longer works.\n", name, userID)
+				printRecovery(out, userID, f, sess.login)
 				return exitUnknown
 			}
 			return exitFailed
@@ -162,12 +120,13 @@ func runKeyCommand(ctx context.Context, generate bool, args []string, stdin io.R
 		return exitOK
 	}
 
-	out.printf("%s: %v\n", name, err)
+	msg := libMsg(err)
+	out.printf("%s: %s\n", name, msg)
 	code := exitCode(generate, err)
 	switch {
 	case code == exitUnknown:
-		printRecovery(out, userID, f)
-	case code == exitFailed && generate:
+		printRecovery(out, userID, f, sess.login)
+	case code == exitFailed && generate && !strings.Contains(msg, "not rotated"):
 		out.printf("%s: the key of user %d was not rotated: the old key still works\n", name, userID)
 	}
 	return code
@@ -175,15 +134,14 @@ func runKeyCommand(ctx context.Context, generate bool, args []string, stdin io.R
 
 // exitCode maps the error of a key call to an exit code.
 func exitCode(generate bool, err error) int {
-	var e *ecgrid.Error
-	isErr := errors.As(err, &e)
-	if isErr && e.StatusCode == 0 && errors.Is(err, ecgrid.ErrInvalidInput) {
+	e := errorAs(err)
+	if e != nil && e.StatusCode == 0 && errors.Is(err, ecgrid.ErrInvalidInput) {
 		return exitUsage // refused by the library before sending
 	}
 	if !generate {
 		return exitFailed // reading a key never changes it
 	}
-	if errors.Is(err, ecgrid.ErrOutcomeUnknown) || !isErr {
+	if errors.Is(err, ecgrid.ErrOutcomeUnknown) || e == nil {
 		// Not an *ecgrid.Error (which the library never returns): nothing
 		// proves the key was left alone.
 		return exitUnknown
@@ -191,17 +149,20 @@ func exitCode(generate bool, err error) int {
 	return exitFailed
 }
 
-// printRecovery tells the user that generate's outcome is unknown and how
-// to read the current key.
-func printRecovery(out secretWriter, userID int, f *keyFlags) {
-	out.printf("ecgrid apikey generate: the outcome is unknown: the key of user %d may have been rotated, so the old key may no longer work.\n", userID)
-	out.printf("To recover the current key, run:\n  %s\n", recoveryCommand(userID, f))
-	out.printf("with a credential that still works (a NetworkAdmin's key in %s, or a SOAP session in %s).\n", envAPIKey, envSessionID)
+// printRecovery tells how to read the current key after generate's exit 3.
+func printRecovery(out secretWriter, userID int, f *keyFlags, login bool) {
+	out.printf("To read the current key of user %d, with a NetworkAdmin's credential (reading a key needs NetworkAdmin):\n  %s=<a NetworkAdmin's key> %s\n",
+		userID, envAPIKey, recoveryCommand(userID, &f.netFlags))
+	how := "A SOAP session of user " + strconv.Itoa(userID) + " (" + envSessionID + ") survives a rotation"
+	if login {
+		how += ", and so does its login (" + envUsername + " and " + envPassword + ")"
+	}
+	out.printf("%s; if user %d may read keys, it can run that command with -transport soap instead of an admin's key.\n", how, userID)
 }
 
 // recoveryCommand returns the "ecgrid apikey get" command line that reads
 // the user's current key with the same transport settings.
-func recoveryCommand(userID int, f *keyFlags) string {
+func recoveryCommand(userID int, f *netFlags) string {
 	cmd := "ecgrid apikey get -user " + strconv.Itoa(userID)
 	if f.transport != "rest" {
 		cmd += " -transport " + f.transport
@@ -228,14 +189,6 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// endpoint describes where the call goes, for the confirmation prompt.
-func endpoint(f *keyFlags) string {
-	if f.transport == "soap" {
-		return "SOAP " + f.soapVersion + " at " + f.soapURL
-	}
-	return "REST at " + f.restURL
-}
-
 // parseUserID reads -user: a decimal integer in 1..ecgrid.MaxUserID.
 func parseUserID(s string) (int, error) {
 	if s == "" {
@@ -246,73 +199,4 @@ func parseUserID(s string) (int, error) {
 		return 0, fmt.Errorf("-user %q is not a user ID: want an integer between 1 and %d", s, ecgrid.MaxUserID)
 	}
 	return int(n), nil
-}
-
-// clientOptions turns the flags and credentials into client options. It
-// fails when the values are unusable, before anything is sent.
-func clientOptions(f *keyFlags, apiKey, sessionID string) ([]ecgrid.Option, error) {
-	var opts []ecgrid.Option
-	switch f.transport {
-	case "rest":
-		if apiKey == "" {
-			if sessionID != "" {
-				return nil, fmt.Errorf("the REST transport needs %s (%s is only for SOAP)", envAPIKey, envSessionID)
-			}
-			return nil, fmt.Errorf("no credential: set %s", envAPIKey)
-		}
-		opts = append(opts, ecgrid.WithTransport(ecgrid.REST))
-	case "soap":
-		if apiKey == "" && sessionID == "" {
-			return nil, fmt.Errorf("no credential: set %s or %s", envSessionID, envAPIKey)
-		}
-		opts = append(opts, ecgrid.WithTransport(ecgrid.SOAP))
-	default:
-		return nil, fmt.Errorf("-transport %q: want rest or soap", f.transport)
-	}
-	switch v := ecgrid.SOAPVersion(f.soapVersion); v {
-	case ecgrid.SOAP11, ecgrid.SOAP12:
-		opts = append(opts, ecgrid.WithSOAPVersion(v))
-	default:
-		return nil, fmt.Errorf("-soap-version %q: want 1.1 or 1.2", f.soapVersion)
-	}
-	// ecgrid.New refuses http:// to hosts that are not loopback; no
-	// insecure option is ever given.
-	opts = append(opts,
-		ecgrid.WithRESTURL(f.restURL),
-		ecgrid.WithSOAPURL(f.soapURL),
-		ecgrid.WithTimeout(f.timeout),
-		ecgrid.WithUserAgent("ecgrid-cli/"+ecgrid.Version),
-	)
-	if apiKey != "" {
-		opts = append(opts, ecgrid.WithAPIKey(apiKey))
-	}
-	if sessionID != "" {
-		opts = append(opts, ecgrid.WithSessionID(sessionID))
-	}
-	return opts, nil
-}
-
-// confirm asks on out whether to rotate the user's key and reads the answer
-// from stdin: y or yes (any case) accepts, anything else, including end of
-// input, declines. It fails if ctx ends first (SIGINT, SIGTERM).
-func confirm(ctx context.Context, stdin io.Reader, out secretWriter, userID int, where string) (bool, error) {
-	out.printf("Generate a new API key for user %d over %s?\nThe current key of user %d stops working at once. [y/N]: ", userID, where, userID)
-	answer := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(stdin).ReadString('\n')
-		answer <- line
-	}()
-	select {
-	case <-ctx.Done():
-		return false, fmt.Errorf("interrupted: %w", context.Cause(ctx))
-	case line := <-answer:
-		if !strings.HasSuffix(line, "\n") {
-			out.printf("\n") // end of input: end the prompt's line
-		}
-		switch strings.ToLower(strings.TrimSpace(line)) {
-		case "y", "yes":
-			return true, nil
-		}
-		return false, nil
-	}
 }

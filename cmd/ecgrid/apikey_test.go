@@ -24,8 +24,17 @@ const adminSession = "admin-session-5f0c2a9e-7d41-4b3b-9a11"
 // bogusKey is a credential the fake does not know.
 const bogusKey = "00000000-1111-2222-3333-444444444444"
 
+// Logins and passwords of the fixture's users 1 and 42.
+const (
+	adminLogin    = "admin"
+	adminPassword = "pw-admin-Zq81xv" // #nosec G101 -- a test fake's password
+	userLogin     = "bob"
+	userPassword  = "pw-bob-Kd93nt" // #nosec G101 -- a test fake's password
+	wrongPassword = "pw-wrong-Tr55ab"
+)
+
 // fixture is a fake server with user 1 (NetworkAdmin, also holding a SOAP
-// session), user 42 and user 7 (plain users).
+// session), user 42 and user 7 (plain users); users 1 and 42 can log in.
 type fixture struct {
 	s                        *ecgridtest.Server
 	adminKey, userKey, u7Key string
@@ -33,14 +42,14 @@ type fixture struct {
 	redirect                 *httptest.Server
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, opts ...ecgridtest.Option) *fixture {
 	t.Helper()
-	s, err := ecgridtest.Start(
-		ecgridtest.WithUser(ecgridtest.User{ID: 1, Level: ecgridtest.AuthLevelNetworkAdmin}),
-		ecgridtest.WithUser(ecgridtest.User{ID: 42}),
+	s, err := ecgridtest.Start(append([]ecgridtest.Option{
+		ecgridtest.WithUser(ecgridtest.User{ID: 1, Level: ecgridtest.AuthLevelNetworkAdmin, Login: adminLogin, Password: adminPassword}),
+		ecgridtest.WithUser(ecgridtest.User{ID: 42, Login: userLogin, Password: userPassword, NetworkID: 3, MailboxID: 4242}),
 		ecgridtest.WithUser(ecgridtest.User{ID: 7}),
 		ecgridtest.WithSession(1, adminSession),
-	)
+	}, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
 	f := &fixture{s: s}
@@ -87,17 +96,37 @@ type keyCase struct {
 	rotated     int
 	stderrHas   []string
 	maxDuration time.Duration // 0: no bound
+	logins      int           // how many logins (and logouts) the fake must see
 }
 
 func envAdmin(f *fixture) []string { return []string{"ECGRID_API_KEY=" + f.adminKey} }
 func envUser(f *fixture) []string  { return []string{"ECGRID_API_KEY=" + f.userKey} }
+
+// envLogin returns the environment of a login with a password.
+func envLogin(login, password string) func(*fixture) []string {
+	return func(*fixture) []string { return []string{"ECGRID_USERNAME=" + login, "ECGRID_PASSWORD=" + password} }
+}
 
 var keyCases = []keyCase{
 	// Success.
 	{name: "generate by admin", generate: true, want: 0},
 	{name: "generate own key", generate: true, env: envUser, want: 0},
 	{name: "get by admin", want: 0},
-	{name: "get own key", env: envUser, want: 0},
+	{name: "generate with a login", logins: 1, generate: true, env: envLogin(adminLogin, adminPassword), want: 0},
+	{name: "generate own key with a login", logins: 1, generate: true, env: envLogin(userLogin, userPassword), want: 0},
+	{name: "get with a login", logins: 1, env: envLogin(adminLogin, adminPassword), want: 0},
+	{name: "get api key wins over a wrong login", want: 0,
+		env: func(f *fixture) []string {
+			return append(envLogin(adminLogin, wrongPassword)(f), "ECGRID_API_KEY="+f.adminKey)
+		}},
+	{name: "generate soap session wins over a wrong login", generate: true, only: "soap", want: 0,
+		env: func(f *fixture) []string {
+			return append(envLogin(adminLogin, wrongPassword)(f), "ECGRID_SESSION_ID="+adminSession)
+		}},
+	{name: "get rest login beside a session", only: "rest", want: 0, logins: 1,
+		env: func(f *fixture) []string {
+			return append(envLogin(adminLogin, adminPassword)(f), "ECGRID_SESSION_ID="+adminSession)
+		}},
 	{name: "generate double-dash flags", generate: true, user: "-", extra: []string{"--user", "42", "--timeout", "10s", "--yes"}, want: 0},
 	{name: "get double-dash flags", user: "-", extra: []string{"--user=42", "--timeout=10s"}, want: 0},
 	{name: "generate soap session only", generate: true, only: "soap", want: 0,
@@ -114,6 +143,12 @@ var keyCases = []keyCase{
 	// 1: the call failed and the old key still works.
 	{name: "generate unauthorized", generate: true, env: func(*fixture) []string { return []string{"ECGRID_API_KEY=" + bogusKey} }, want: 1},
 	{name: "get unauthorized", env: func(*fixture) []string { return []string{"ECGRID_API_KEY=" + bogusKey} }, want: 1},
+	{name: "get own key needs NetworkAdmin", env: envUser, want: 1, stderrHas: []string{"NetworkAdmin"}},
+	{name: "get own key with a login needs NetworkAdmin", logins: 1, env: envLogin(userLogin, userPassword), want: 1, stderrHas: []string{"NetworkAdmin"}},
+	{name: "generate wrong password", generate: true, env: envLogin(adminLogin, wrongPassword), want: 1, stderrHas: []string{"not rotated"}},
+	{name: "get wrong password", env: envLogin(adminLogin, wrongPassword), want: 1, stderrHas: []string{"unauthorized"}},
+	{name: "generate unknown login", generate: true, env: envLogin("nobody", adminPassword), want: 1},
+	{name: "generate forbidden with a login, logged out", logins: 1, generate: true, env: envLogin(userLogin, userPassword), user: "7", want: 1},
 	{name: "generate forbidden", generate: true, env: envUser, user: "7", want: 1},
 	{name: "get forbidden", env: envUser, user: "7", want: 1},
 	{name: "generate unknown user", generate: true, user: "99", want: 1},
@@ -153,6 +188,8 @@ var keyCases = []keyCase{
 	{name: "generate no credentials", generate: true, env: func(*fixture) []string { return nil }, want: 2},
 	{name: "get no credentials", env: func(*fixture) []string { return nil }, want: 2},
 	{name: "get empty credentials", env: func(*fixture) []string { return []string{"ECGRID_API_KEY=", "ECGRID_SESSION_ID="} }, want: 2},
+	{name: "generate username without password", generate: true, env: envLogin(adminLogin, ""), want: 2, stderrHas: []string{"ECGRID_PASSWORD"}},
+	{name: "get password without username", env: envLogin("", adminPassword), want: 2, stderrHas: []string{"ECGRID_USERNAME"}},
 	{name: "generate rest with session only", generate: true, only: "rest", want: 2,
 		env: func(*fixture) []string { return []string{"ECGRID_SESSION_ID=" + adminSession} }},
 	{name: "get malformed key", env: func(*fixture) []string { return []string{"ECGRID_API_KEY= spaced "} }, want: 2},
@@ -247,6 +284,8 @@ func runKeyCase(t *testing.T, tr transport, tc keyCase) {
 		assert.Less(t, r.elapsed, tc.maxDuration, "the command did not return before the server's delay")
 	}
 
+	checkLogins(t, f.s, tc.logins)
+
 	switch tc.want {
 	case 0:
 		assert.Equal(t, newKey+"\n", r.stdout, "stdout must be the server's current key and a newline")
@@ -269,7 +308,8 @@ func runKeyCase(t *testing.T, tr transport, tc keyCase) {
 		assert.Zero(t, f.s.Accepted(), "exit 2 promises no connection was made")
 	case 3:
 		assert.Empty(t, r.stdout)
-		assert.Contains(t, r.stderr, "ecgrid apikey get -user 42")
+		assert.Contains(t, r.stderr, "ECGRID_API_KEY=<a NetworkAdmin's key> ecgrid apikey get -user 42")
+		assert.Contains(t, r.stderr, "survives a rotation")
 		if tc.rotated >= 0 {
 			assert.Equal(t, tc.rotated, f.s.Rotations(target))
 		}
@@ -278,6 +318,16 @@ func runKeyCase(t *testing.T, tr transport, tc keyCase) {
 		assert.Zero(t, f.redirectHits.Load(), "the redirect target must receive nothing")
 		assert.NotEmpty(t, f.s.Requests(), "the call should have reached the fake")
 	}
+}
+
+// checkLogins checks the fake's logins and logouts after a run that should
+// have logged in n times (0 or 1): as many logouts, and no session left but
+// the one seeded for user 1.
+func checkLogins(t *testing.T, s *ecgridtest.Server, n int) {
+	t.Helper()
+	assert.Equal(t, n, s.Logins(), "logins")
+	assert.Equal(t, n, s.Logouts(), "logouts: the command logs out before it exits, also after a failure")
+	assert.Equal(t, 1, s.Sessions(1)+s.Sessions(42), "live sessions: only the seeded one")
 }
 
 // TestRecoveryCommandWorks follows the advice printed after exit 3: the
@@ -294,8 +344,8 @@ func TestRecoveryCommandWorks(t *testing.T) {
 			require.Equal(t, 3, r.code, r.stderr)
 			var line string
 			for _, l := range strings.Split(r.stderr, "\n") {
-				if strings.HasPrefix(strings.TrimSpace(l), "ecgrid apikey get ") {
-					line = strings.TrimSpace(l)
+				if _, cmd, ok := strings.Cut(l, "<a NetworkAdmin's key> "); ok && strings.HasPrefix(cmd, "ecgrid apikey get ") {
+					line = strings.TrimSpace(cmd)
 				}
 			}
 			require.NotEmpty(t, line, "no recovery command in stderr:\n%s", r.stderr)
@@ -355,6 +405,18 @@ func TestTopLevelUsage(t *testing.T) {
 		{nil, 2, "Usage"},
 		{[]string{"-h"}, 0, "Usage"},
 		{[]string{"--help"}, 0, "Usage"},
+		{[]string{"help"}, 0, "ecgrid migrate -out FILE"},
+		{[]string{"help", "migrate"}, 0, "-rotate"},
+		{[]string{"help", "apikey"}, 0, "apikey generate"},
+		{[]string{"apikey", "help"}, 0, "apikey get"},
+		{[]string{"whoami", "-h"}, 0, "authLevel"},
+		{[]string{"migrate", "--help"}, 0, "-force"},
+		{[]string{"demo", "-h"}, 0, "fake server"},
+		{[]string{"help", "bogus"}, 2, "unknown command"},
+		{[]string{"whoami", "-bogus"}, 2, "flag provided but not defined"},
+		{[]string{"whoami", "extra"}, 2, "unexpected argument"},
+		{[]string{"migrate"}, 2, "-out FILE is required"},
+		{[]string{"migrate", "-out"}, 2, "flag needs an argument"},
 		{[]string{"bogus"}, 2, "unknown command"},
 		{[]string{"apikey"}, 2, "missing subcommand"},
 		{[]string{"apikey", "rotate"}, 2, "unknown subcommand"},
@@ -368,9 +430,14 @@ func TestTopLevelUsage(t *testing.T) {
 			t.Parallel()
 			r := runBin(t, []string{"ECGRID_API_KEY=" + bogusKey}, "", tc.args...)
 			assert.Equal(t, tc.want, r.code, r.stderr)
-			assert.Empty(t, r.stdout, "usage goes to stderr")
-			assert.Contains(t, r.stderr, tc.has)
-			assertNoSecret(t, "stderr", r.stderr, bogusKey)
+			if tc.want == 0 {
+				assert.Empty(t, r.stderr, "asked-for help goes to stdout")
+				assert.Contains(t, r.stdout, tc.has)
+			} else {
+				assert.Empty(t, r.stdout, "a usage error goes to stderr")
+				assert.Contains(t, r.stderr, tc.has)
+			}
+			assertNoSecret(t, "output", r.stdout+r.stderr, bogusKey)
 		})
 	}
 }

@@ -4,11 +4,9 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"sort"
 	"strconv"
@@ -101,24 +99,24 @@ func parseSeedID(s string) (int, error) {
 // runFakeServer serves ecgridtest's fake on -addr until ctx ends (SIGINT or
 // SIGTERM), then stops it and returns 0. It prints "rest-url: URL" and
 // "soap-url: URL" on stdout; user IDs, never keys, on stderr.
-func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func (c *cli) runFakeServer(args []string) int {
+	stdout, stderr := c.stdout, c.stderr
 	var (
 		users  userSeeds
 		admins = adminIDs{}
 		addr   string
 	)
 	fs := flag.NewFlagSet("ecgrid fake-server", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.StringVar(&addr, "addr", "127.0.0.1:0", "the `HOST:PORT` to listen on (port 0 picks a free port)")
 	fs.Var(&users, "user", "seed user `ID=KEY` (repeatable); the operator knows KEY, it is never printed")
 	fs.Var(admins, "admin", "make user `ID` a NetworkAdmin (repeatable); without -user ID=KEY it gets a random key that is never printed")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: ecgrid fake-server [-addr HOST:PORT] [-user ID=KEY ...] [-admin ID ...]\n\n"+
+		fmt.Fprint(fs.Output(), "Usage: ecgrid fake-server [-addr HOST:PORT] [-user ID=KEY ...] [-admin ID ...]\n\n"+
 			"Serve a fake ECGrid (REST and SOAP) until SIGINT or SIGTERM. Prints \"rest-url: URL\" and\n"+
 			"\"soap-url: URL\" on stdout. For testing only: it keeps everything in memory.\n\nFlags (-flag or --flag):\n")
 		fs.PrintDefaults()
 	}
-	if code, stop := parseFlags(fs, args, stderr); stop {
+	if code, stop := c.parseFlags(fs, args); stop {
 		return code
 	}
 	if err := users.check(); err != nil {
@@ -134,6 +132,8 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "ecgrid fake-server: warning: listening on %q, which is not loopback: other hosts can reach this fake, and its clients send keys over plain http\n", addr)
 	}
 
+	ctx, stop := c.netContext()
+	defer stop()
 	opts := []ecgridtest.Option{ecgridtest.WithAddr(addr)}
 	seeded := map[int]bool{}
 	for _, id := range users.ids() {

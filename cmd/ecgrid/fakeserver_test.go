@@ -80,9 +80,13 @@ func TestFakeServer(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	newKey := strings.TrimSuffix(r.stdout, "\n")
 	assert.NotEqual(t, userKey, newKey)
-	r = runBin(t, []string{"ECGRID_API_KEY=" + newKey}, "", "apikey", "get", "-user", "42", "-rest-url", restURL)
+	r = runBin(t, []string{"ECGRID_API_KEY=" + adminKey}, "", "apikey", "get", "-user", "42", "-rest-url", restURL)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, newKey+"\n", r.stdout)
+	// User 42 may not read its own key (that needs NetworkAdmin), but its new key works.
+	r = runBin(t, []string{"ECGRID_API_KEY=" + newKey}, "", "whoami", "-rest-url", restURL)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"userId":42`)
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	code := cmd.wait(t, 5*time.Second)
@@ -126,7 +130,9 @@ func TestDemo(t *testing.T) {
 	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
 	assert.Empty(t, r.stderr)
 	assert.False(t, guidRE.MatchString(r.stdout), "the demo printed a full key:\n%s", r.stdout)
-	for _, s := range []string{"REST", "SOAP 1.1", "SOAP 1.2", "ErrUnauthorized", "ErrOutcomeUnknown", "Recovery", "back in"} {
+	for _, s := range []string{"REST", "SOAP 1.1", "SOAP 1.2", "ErrUnauthorized", "ErrOutcomeUnknown", "Recovery", "back in",
+		"WhoAmI with the old key", "WhoAmI with the new key", "accepted: user 42"} {
 		assert.Contains(t, r.stdout, s)
 	}
+	assert.Equal(t, 3, strings.Count(r.stdout, "WhoAmI with the new key"), "one check per transport")
 }

@@ -1,32 +1,69 @@
 // Command ecgrid generates and reads ECGrid user API keys from the command
-// line, over the REST API or the SOAP API (ECGridOS), and ships a fake ECGrid
+// line, over the REST API or the SOAP API (ECGridOS), says who a credential
+// belongs to, moves a SOAP integration to REST, and ships a fake ECGrid
 // server for trying things out.
 //
 // Usage:
 //
 //	ecgrid apikey generate -user ID [-transport rest|soap] [-rest-url URL] [-soap-url URL] [-soap-version 1.1|1.2] [-timeout DUR] [-yes]
 //	ecgrid apikey get      -user ID [-transport rest|soap] [-rest-url URL] [-soap-url URL] [-soap-version 1.1|1.2] [-timeout DUR]
+//	ecgrid whoami          [-transport rest|soap] [-rest-url URL] [-soap-url URL] [-soap-version 1.1|1.2] [-timeout DUR]
+//	ecgrid migrate -out FILE [-soap-url URL] [-rest-url URL] [-soap-version 1.1|1.2] [-rotate] [-force] [-yes] [-timeout DUR]
 //	ecgrid demo
 //	ecgrid fake-server [-addr HOST:PORT] [-user ID=KEY ...] [-admin ID ...]
+//	ecgrid help [COMMAND] | -h | --help
+//	ecgrid version | -version | --version
 //
-// Flags may be written -flag or --flag. "apikey generate" rotates the user's
-// key (the previous key stops working at once) and prints the new key;
-// "apikey get" prints the user's current key without changing it. On success
-// stdout holds the key followed by a newline and nothing else; every other
-// message goes to stderr, which never shows a key or a session ID.
+// Flags may be written -flag or --flag. Help (-h, --help, help) goes to
+// stdout with exit 0; a usage error goes to stderr with exit 2.
+//
+// "apikey generate" rotates the user's key (the previous key stops working at
+// once) and prints the new key; "apikey get" prints the user's current key
+// without changing it (the service lets only a NetworkAdmin or higher read a
+// key, even its own). On success their stdout holds the key followed by a
+// newline and nothing else.
+//
+// "whoami" prints who the credential belongs to as one JSON object and a
+// newline: {"userId":N,"login":"…","networkId":N,"mailboxId":N,"authLevel":"…"}.
+//
+// "migrate" moves the integration of the credential's own user from SOAP to
+// REST: it asks SOAP who the user is, reads the user's key over SOAP and
+// reuses it (or generates a new one with -rotate, or when the user has none),
+// writes the key to FILE (mode 0600, atomically; an existing FILE only with
+// -force), checks that REST (GET /v2/users/me with the key) answers the same
+// user, and logs out if it logged in. Its stdout stays empty: the key is only
+// in FILE. stderr says what was done and the next step: use the key in FILE
+// as ECGRID_API_KEY with the REST transport.
+//
+// Every other message goes to stderr, which never shows a key, a session ID
+// or a password.
 //
 // Credentials are read from the environment only, never from flags:
 //
 //	ECGRID_API_KEY     an API key: sent as X-API-Key on REST, as SessionID on SOAP
-//	ECGRID_SESSION_ID  an ECGridOS session ID: SOAP only, preferred over the API key
+//	ECGRID_SESSION_ID  an ECGridOS session ID: SOAP only
+//	ECGRID_USERNAME    with ECGRID_PASSWORD: the command logs in, and logs out
+//	ECGRID_PASSWORD    before it exits, also after a failure
 //
-// "apikey generate" asks for confirmation (prompt on stderr, answer y or yes
-// on stdin) when stdin is a terminal. When stdin is not a terminal it refuses
+// When several are set, one is used, the first of: on SOAP,
+// ECGRID_SESSION_ID, ECGRID_API_KEY, the login; on REST, ECGRID_API_KEY, the
+// login (ECGRID_SESSION_ID is ignored there). A login with only one of
+// ECGRID_USERNAME and ECGRID_PASSWORD set is a usage error when it is the
+// credential chosen.
+//
+// Commands that generate a key ("apikey generate", and "migrate" when it
+// generates one) ask for confirmation (prompt on stderr, answer y or yes on
+// stdin, one line of at most 64 bytes) only when stdin is a terminal. When
+// stdin is not a terminal (a pipe, a file, /dev/null, /dev/zero) they refuse
 // unless -yes is given, whatever stdin holds.
 //
 // Plain http:// URLs are accepted only for loopback hosts (localhost,
-// 127.0.0.0/8, [::1]). -timeout (default 30s) bounds the network part of the
-// command, retries and their waits included; it starts after the confirmation.
+// 127.0.0.0/8, [::1]). -timeout (default 30s) bounds each network call of a
+// command, retries and their waits included, and a login made for it: for
+// "apikey" and "whoami" that is the whole network part; for "migrate", each
+// of its steps (who-am-I, the read, the generation, the recovery read, the
+// verification). It starts after the confirmation: the time spent at the
+// prompt does not count. The logout at the end has its own bound of 10s.
 // SIGINT and SIGTERM cancel a running call.
 //
 // "demo" walks through key rotation against an in-process fake server and
@@ -36,18 +73,26 @@
 //
 // Exit codes:
 //
-//	0  success (also for -h/--help when help is asked for explicitly)
-//	1  the call failed and the old key certainly still works (every failure of
-//	   "apikey get", including a refused redirect)
+//	0  success (also for help and version)
+//	1  the command failed and nothing changed on the server: the old key
+//	   certainly still works (every failure of "apikey get" and "whoami";
+//	   a wrong password; a generation not confirmed; "migrate" refused to
+//	   read the key without -rotate, or found FILE existing without -force)
 //	2  usage error or invalid input, nothing was sent: bad flags, missing or
 //	   out-of-range -user, an http:// URL to a host that is not loopback,
-//	   missing credentials, an unknown command, generate not confirmed
-//	3  "apikey generate" only: the outcome is unknown, the key may or may not
-//	   have been rotated; run "ecgrid apikey get -user ID" with a credential
-//	   that still works to read the current key
+//	   missing credentials, an unknown command, a generation without -yes
+//	   while stdin is not a terminal
+//	3  a generation's outcome is unknown ("apikey generate", "migrate"), or
+//	   the new key was generated but could not be written (to stdout, or to
+//	   FILE): the old key may no longer work. Read the current key with a
+//	   NetworkAdmin's credential: ECGRID_API_KEY=<a NetworkAdmin's key>
+//	   ecgrid apikey get -user ID
+//	4  "migrate" only: a new key was generated and saved in FILE, but REST
+//	   refused it (stderr says why)
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -56,33 +101,51 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/ecgridkit/ecgrid"
 )
 
 // Exit codes of the command.
 const (
-	exitOK      = 0 // success
-	exitFailed  = 1 // the call failed; the old key certainly still works
-	exitUsage   = 2 // usage error or invalid input; nothing was sent
-	exitUnknown = 3 // generate's outcome is unknown
+	exitOK         = 0 // success
+	exitFailed     = 1 // failed; nothing changed on the server
+	exitUsage      = 2 // usage error or invalid input; nothing was sent
+	exitUnknown    = 3 // a generation's outcome is unknown, or the new key was lost
+	exitUnverified = 4 // migrate: a new key is in FILE but REST refused it
 )
 
 const topUsage = `Usage:
   ecgrid apikey generate -user ID [-transport rest|soap] [-rest-url URL] [-soap-url URL] [-soap-version 1.1|1.2] [-timeout DUR] [-yes]
   ecgrid apikey get      -user ID [-transport rest|soap] [-rest-url URL] [-soap-url URL] [-soap-version 1.1|1.2] [-timeout DUR]
+  ecgrid whoami          [-transport rest|soap] [-rest-url URL] [-soap-url URL] [-soap-version 1.1|1.2] [-timeout DUR]
+  ecgrid migrate -out FILE [-soap-url URL] [-rest-url URL] [-soap-version 1.1|1.2] [-rotate] [-force] [-yes] [-timeout DUR]
   ecgrid demo
   ecgrid fake-server [-addr HOST:PORT] [-user ID=KEY ...] [-admin ID ...]
+  ecgrid help [COMMAND]
+  ecgrid version
+
+  apikey generate  rotate a user's API key and print the new one (the old key stops working at once)
+  apikey get       print a user's current API key (needs NetworkAdmin, even for one's own key)
+  whoami           print who the credential belongs to, as one JSON object
+  migrate          move your SOAP integration to REST: write your REST API key to FILE
+  demo             walk through key rotation against an in-process fake server
+  fake-server      serve a fake ECGrid for testing
 
 Run "ecgrid <command> -h" for the flags of a command.
 
-Credentials come from the environment only:
-  ECGRID_API_KEY     API key (REST X-API-Key; SOAP SessionID)
-  ECGRID_SESSION_ID  ECGridOS session ID (SOAP only; preferred over the API key)
+` + credentialHelp + `
+-timeout DUR (default 30s) bounds each network call of a command, retries
+included; it starts after the confirmation, if any. The logout at the end of
+a command that logged in has its own bound of 10s.
 
 Exit codes:
   0  success
-  1  the call failed; the old key certainly still works
-  2  usage error or invalid input; nothing was sent
-  3  generate only: outcome unknown; run "ecgrid apikey get -user ID" to read the current key
+  1  failed, and nothing changed on the server: the old key still works
+  2  usage error or invalid input: nothing was sent
+  3  a generation's outcome is unknown, or the new key could not be written:
+     read the current key with a NetworkAdmin's credential:
+     ECGRID_API_KEY=<a NetworkAdmin's key> ecgrid apikey get -user ID
+  4  migrate: a new key was generated and saved in FILE, but REST refused it
 `
 
 const apikeyUsage = `Usage:
@@ -92,76 +155,123 @@ const apikeyUsage = `Usage:
 Run "ecgrid apikey generate -h" or "ecgrid apikey get -h" for the flags.
 `
 
-// main runs the command with a context that SIGINT and SIGTERM cancel.
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv, stdinIsTerminal)
-	stop()
-	os.Exit(code)
+// cli is what a run of the command talks to: the process's files and
+// environment in main, fakes in tests.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	// isTerminal says whether stdin is a terminal.
+	isTerminal func() bool
+	// netContext returns the context of a command's network work and a
+	// function that releases it; main's is cancelled by SIGINT and SIGTERM.
+	// It is called only once a command is about to talk to the network.
+	netContext func() (context.Context, context.CancelFunc)
 }
 
-// stdinIsTerminal reports whether stdin is a character device (a terminal;
-// /dev/null is one too, and reading it gives no answer, which declines).
-func stdinIsTerminal() bool {
-	fi, err := os.Stdin.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+// main runs the command. SIGPIPE is ignored, so that a write to a closed
+// stdout fails with EPIPE, which the commands report, instead of killing
+// the process silently (Go lets SIGPIPE kill the process on a write to a
+// broken pipe on fd 1 or 2 unless the program handles or ignores it).
+func main() {
+	signal.Ignore(syscall.SIGPIPE)
+	os.Exit(run(&cli{
+		stdin:      os.Stdin,
+		stdout:     os.Stdout,
+		stderr:     os.Stderr,
+		getenv:     os.Getenv,
+		isTerminal: stdinIsTerminal,
+		netContext: func() (context.Context, context.CancelFunc) {
+			return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		},
+	}, os.Args[1:]))
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "--h", "help":
+		return true
+	}
+	return false
 }
 
 // run is the whole command: it parses args, runs the chosen command and
-// returns the exit code. stdin is read only for generate's confirmation, env
-// supplies ECGRID_API_KEY and ECGRID_SESSION_ID, and isTerminal says whether
-// stdin is a terminal.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string, isTerminal func() bool) int {
+// returns the exit code.
+func run(c *cli, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, topUsage)
+		fmt.Fprint(c.stderr, topUsage)
 		return exitUsage
 	}
 	switch args[0] {
-	case "-h", "-help", "--help", "--h", "help":
-		fmt.Fprint(stderr, topUsage)
+	case "help":
+		if len(args) > 1 && !isHelp(args[1]) {
+			return run(c, append(append([]string(nil), args[1:]...), "-h"))
+		}
+		fmt.Fprint(c.stdout, topUsage)
+		return exitOK
+	case "-h", "-help", "--help", "--h":
+		fmt.Fprint(c.stdout, topUsage)
+		return exitOK
+	case "version", "-version", "--version":
+		if _, err := fmt.Fprintf(c.stdout, "ecgrid %s\n", ecgrid.Version); err != nil {
+			fmt.Fprintf(c.stderr, "ecgrid version: writing to stdout: %v\n", err)
+			return exitFailed
+		}
 		return exitOK
 	case "apikey":
-		return runAPIKey(ctx, args[1:], stdin, stdout, stderr, env, isTerminal)
+		return c.runAPIKey(args[1:])
+	case "whoami":
+		return c.runWhoAmI(args[1:])
+	case "migrate":
+		return c.runMigrate(args[1:])
 	case "demo":
-		return runDemo(ctx, args[1:], stdout, stderr)
+		return c.runDemo(args[1:])
 	case "fake-server":
-		return runFakeServer(ctx, args[1:], stdout, stderr)
+		return c.runFakeServer(args[1:])
 	}
-	fmt.Fprintf(stderr, "ecgrid: unknown command %q\n\n%s", args[0], topUsage)
+	fmt.Fprintf(c.stderr, "ecgrid: unknown command %q\n\n%s", args[0], topUsage)
 	return exitUsage
 }
 
 // runAPIKey dispatches "apikey generate" and "apikey get".
-func runAPIKey(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string, isTerminal func() bool) int {
+func (c *cli) runAPIKey(args []string) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, "ecgrid apikey: missing subcommand\n\n"+apikeyUsage)
+		fmt.Fprint(c.stderr, "ecgrid apikey: missing subcommand\n\n"+apikeyUsage)
 		return exitUsage
 	}
 	switch args[0] {
-	case "-h", "-help", "--help", "--h", "help":
-		fmt.Fprint(stderr, apikeyUsage)
-		return exitOK
 	case "generate":
-		return runKeyCommand(ctx, true, args[1:], stdin, stdout, stderr, env, isTerminal)
+		return c.runKeyCommand(true, args[1:])
 	case "get":
-		return runKeyCommand(ctx, false, args[1:], stdin, stdout, stderr, env, isTerminal)
+		return c.runKeyCommand(false, args[1:])
 	}
-	fmt.Fprintf(stderr, "ecgrid apikey: unknown subcommand %q\n\n%s", args[0], apikeyUsage)
+	if isHelp(args[0]) {
+		fmt.Fprint(c.stdout, apikeyUsage)
+		return exitOK
+	}
+	fmt.Fprintf(c.stderr, "ecgrid apikey: unknown subcommand %q\n\n%s", args[0], apikeyUsage)
 	return exitUsage
 }
 
-// parseFlags parses args with fs, whose output must be stderr. It returns
-// (code, true) when the command must stop: exitOK for explicit help,
-// exitUsage for a bad flag or a stray argument.
-func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (int, bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, true
-		}
-		return exitUsage, true // flag has already printed the error and the usage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+// parseFlags parses args with fs, whose Usage must write to fs.Output(). It
+// returns (code, true) when the command must stop: exitOK after help asked
+// for explicitly (printed on stdout), exitUsage after a bad flag or a stray
+// argument (the message and the usage on stderr).
+func (c *cli) parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	err := fs.Parse(args)
+	fs.SetOutput(c.stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		_, _ = buf.WriteTo(c.stdout)
+		return exitOK, true
+	case err != nil:
+		_, _ = buf.WriteTo(c.stderr) // flag has written the error and the usage
+		return exitUsage, true
+	case fs.NArg() > 0:
+		fmt.Fprintf(c.stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
 		fs.Usage()
 		return exitUsage, true
 	}

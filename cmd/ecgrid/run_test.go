@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +27,39 @@ func envOf(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// inProc is one in-process run of the command.
+type inProc struct {
+	stdin    io.Reader                                    // default: empty
+	env      map[string]string                            // the environment
+	terminal bool                                         // whether stdin counts as a terminal
+	ctx      func() (context.Context, context.CancelFunc) // default: context.Background
+	// netCalls counts the calls of netContext.
+	netCalls int
+}
+
+// run runs the command with args and returns its exit code and output.
+func (p *inProc) run(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	stdin := p.stdin
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
+	c := &cli{
+		stdin: stdin, stdout: &out, stderr: &errOut,
+		getenv:     envOf(p.env),
+		isTerminal: func() bool { return p.terminal },
+		netContext: func() (context.Context, context.CancelFunc) {
+			p.netCalls++
+			if p.ctx != nil {
+				return p.ctx()
+			}
+			return context.WithCancel(context.Background())
+		},
+	}
+	code = run(c, args)
+	return code, out.String(), errOut.String()
+}
+
 func TestConfirmOnTerminal(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -33,26 +67,29 @@ func TestConfirmOnTerminal(t *testing.T) {
 		want   int
 	}{
 		{"y\n", 0}, {"yes\n", 0}, {"Y\n", 0}, {" YES \r\n", 0}, {"y", 0},
-		{"n\n", 2}, {"no\n", 2}, {"\n", 2}, {"", 2}, {"yess\n", 2}, {"sure\n", 2},
+		{"n\n", 1}, {"no\n", 1}, {"\n", 1}, {"", 1}, {"yess\n", 1}, {"sure\n", 1},
+		// The answer line is bounded: 64 bytes, newline included.
+		{strings.Repeat(" ", 61) + "y\r\n", 0}, {strings.Repeat(" ", 62) + "y\r\n", 1},
+		{strings.Repeat("y", 100), 1}, {"y" + strings.Repeat(" ", 64) + "\n", 1},
 	} {
 		t.Run(strings.TrimSpace(tc.answer), func(t *testing.T) {
 			t.Parallel()
 			s := ecgridtest.NewServer(ecgridtest.WithUser(ecgridtest.User{ID: 42}))
 			defer s.Close()
 			key, _ := s.Key(42)
-			var stdout, stderr bytes.Buffer
-			code := run(context.Background(), []string{"apikey", "generate", "-user", "42", "-rest-url", s.URL},
-				strings.NewReader(tc.answer), &stdout, &stderr,
-				envOf(map[string]string{envAPIKey: key}), func() bool { return true })
-			assert.Equal(t, tc.want, code, stderr.String())
-			assert.Contains(t, stderr.String(), "[y/N]")
-			assertNoSecret(t, "stderr", stderr.String(), key)
+			p := &inProc{stdin: strings.NewReader(tc.answer), env: map[string]string{envAPIKey: key}, terminal: true}
+			code, stdout, stderr := p.run("apikey", "generate", "-user", "42", "-rest-url", s.URL)
+			assert.Equal(t, tc.want, code, stderr)
+			assert.Contains(t, stderr, "[y/N]")
+			assertNoSecret(t, "stderr", stderr, key)
 			cur, _ := s.Key(42)
 			if tc.want == 0 {
-				assert.Equal(t, cur+"\n", stdout.String())
+				assert.Equal(t, cur+"\n", stdout)
 				assert.NotEqual(t, key, cur)
 			} else {
-				assert.Empty(t, stdout.String())
+				assert.Contains(t, stderr, "not confirmed: nothing was sent")
+				assert.Contains(t, stderr, "the old key still works")
+				assert.Empty(t, stdout)
 				assert.Equal(t, key, cur)
 				assert.Empty(t, s.Requests(), "nothing is sent without confirmation")
 			}
@@ -61,7 +98,7 @@ func TestConfirmOnTerminal(t *testing.T) {
 }
 
 // TestInterruptAtPrompt cancels the context (as SIGINT does) while the
-// prompt waits for an answer: exit 2, nothing sent.
+// prompt waits for an answer: exit 1, nothing sent.
 func TestInterruptAtPrompt(t *testing.T) {
 	t.Parallel()
 	s := ecgridtest.NewServer(ecgridtest.WithUser(ecgridtest.User{ID: 42}))
@@ -69,15 +106,19 @@ func TestInterruptAtPrompt(t *testing.T) {
 	key, _ := s.Key(42)
 	pr, pw := io.Pipe()
 	defer pw.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(100*time.Millisecond, cancel)
-	var stdout, stderr bytes.Buffer
-	code := run(ctx, []string{"apikey", "generate", "-user", "42", "-rest-url", s.URL},
-		pr, &stdout, &stderr, envOf(map[string]string{envAPIKey: key}), func() bool { return true })
-	assert.Equal(t, 2, code)
-	assert.Contains(t, stderr.String(), "interrupted")
-	assert.Empty(t, stdout.String())
+	p := &inProc{stdin: pr, env: map[string]string{envAPIKey: key}, terminal: true,
+		ctx: func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(100*time.Millisecond, cancel)
+			return ctx, cancel
+		}}
+	code, stdout, stderr := p.run("apikey", "generate", "-user", "42", "-rest-url", s.URL)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "interrupted: nothing was sent")
+	assert.Empty(t, stdout)
 	assert.Empty(t, s.Requests())
+	cur, _ := s.Key(42)
+	assert.Equal(t, key, cur)
 }
 
 // TestYesSkipsPrompt: with -yes, a terminal is not asked and stdin not read.
@@ -86,13 +127,12 @@ func TestYesSkipsPrompt(t *testing.T) {
 	s := ecgridtest.NewServer(ecgridtest.WithUser(ecgridtest.User{ID: 42}))
 	defer s.Close()
 	key, _ := s.Key(42)
-	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"apikey", "generate", "--yes", "--user", "42", "--rest-url", s.URL},
-		failingReader{t}, &stdout, &stderr, envOf(map[string]string{envAPIKey: key}), func() bool { return true })
-	require.Equal(t, 0, code, stderr.String())
+	p := &inProc{stdin: failingReader{t}, env: map[string]string{envAPIKey: key}, terminal: true}
+	code, stdout, stderr := p.run("apikey", "generate", "--yes", "--user", "42", "--rest-url", s.URL)
+	require.Equal(t, 0, code, stderr)
 	cur, _ := s.Key(42)
-	assert.Equal(t, cur+"\n", stdout.String())
-	assert.Empty(t, stderr.String())
+	assert.Equal(t, cur+"\n", stdout)
+	assert.Empty(t, stderr)
 }
 
 type failingReader struct{ t *testing.T }
@@ -140,7 +180,7 @@ func TestSecretWriterRedacts(t *testing.T) {
 
 func TestRecoveryCommand(t *testing.T) {
 	t.Parallel()
-	f := &keyFlags{transport: "rest", restURL: ecgrid.DefaultRESTURL, soapURL: ecgrid.DefaultSOAPURL, soapVersion: "1.1"}
+	f := &netFlags{transport: "rest", restURL: ecgrid.DefaultRESTURL, soapURL: ecgrid.DefaultSOAPURL, soapVersion: "1.1"}
 	assert.Equal(t, "ecgrid apikey get -user 42", recoveryCommand(42, f))
 	f.transport, f.soapVersion, f.soapURL = "soap", "1.2", "https://h.example/a b"
 	assert.Equal(t, "ecgrid apikey get -user 7 -transport soap -soap-url 'https://h.example/a b' -soap-version 1.2", recoveryCommand(7, f))
@@ -150,4 +190,39 @@ func TestMask(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, "abcd…", mask("abcdef12-3456-7890-abcd-ef1234567890"))
 	assert.Equal(t, "****", mask("short"))
+}
+
+// endlessReader is an endless stdin, as /dev/zero is, counting what is read.
+type endlessReader struct {
+	b    byte
+	read atomic.Int64
+}
+
+func (r *endlessReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = r.b
+	}
+	r.read.Add(int64(len(p)))
+	return len(p), nil
+}
+
+// TestPromptReadIsBounded: on a terminal that sends no newline, the prompt
+// reads one bounded line, declines and returns at once.
+func TestPromptReadIsBounded(t *testing.T) {
+	t.Parallel()
+	for _, b := range []byte{0, 'y', '\r'} {
+		s := ecgridtest.NewServer(ecgridtest.WithUser(ecgridtest.User{ID: 42}))
+		key, _ := s.Key(42)
+		in := &endlessReader{b: b}
+		p := &inProc{stdin: in, env: map[string]string{envAPIKey: key}, terminal: true}
+		start := time.Now()
+		code, stdout, stderr := p.run("apikey", "generate", "-user", "42", "-rest-url", s.URL)
+		assert.Equal(t, 1, code, stderr)
+		assert.Less(t, time.Since(start), 5*time.Second)
+		assert.LessOrEqual(t, in.read.Load(), int64(maxAnswer+1), "bytes read from stdin")
+		assert.Empty(t, stdout)
+		assert.Contains(t, stderr, "not confirmed")
+		assert.Empty(t, s.Requests())
+		s.Close()
+	}
 }

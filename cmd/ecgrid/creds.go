@@ -1,0 +1,249 @@
+// This file reads the credentials from the environment and builds clients
+// from them and from the network flags shared by the commands.
+
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/ecgridkit/ecgrid"
+)
+
+// Environment variables holding the credentials.
+const (
+	envAPIKey    = "ECGRID_API_KEY"
+	envSessionID = "ECGRID_SESSION_ID"
+	envUsername  = "ECGRID_USERNAME"
+	envPassword  = "ECGRID_PASSWORD"
+)
+
+// defaultTimeout bounds the network work of a command unless -timeout says
+// otherwise.
+const defaultTimeout = 30 * time.Second
+
+// logoutTimeout bounds the logout at the end of a command that logged in.
+const logoutTimeout = 10 * time.Second
+
+// credentials are the secrets found in the environment.
+type credentials struct {
+	apiKey, sessionID, username, password string
+}
+
+// readCredentials reads the credential variables with getenv.
+func readCredentials(getenv func(string) string) credentials {
+	return credentials{
+		apiKey:    getenv(envAPIKey),
+		sessionID: getenv(envSessionID),
+		username:  getenv(envUsername),
+		password:  getenv(envPassword),
+	}
+}
+
+// secrets returns the values no message may show.
+func (c credentials) secrets() []string {
+	return []string{c.apiKey, c.sessionID, c.password}
+}
+
+// credentialHelp describes the variables and their precedence, for the usage
+// texts.
+const credentialHelp = `Credentials come from the environment only, never from flags:
+  ECGRID_API_KEY      an API key (REST X-API-Key; SOAP SessionID)
+  ECGRID_SESSION_ID   an ECGridOS session ID (SOAP only)
+  ECGRID_USERNAME     with ECGRID_PASSWORD: log in for the command, log out at its end
+  ECGRID_PASSWORD
+When several are set, one is used: on SOAP ECGRID_SESSION_ID, else ECGRID_API_KEY,
+else the login; on REST ECGRID_API_KEY, else the login (ECGRID_SESSION_ID is ignored).
+The password is never printed.
+`
+
+// option returns the option that authenticates a client on transport t,
+// chosen by the precedence above, and whether it logs in. It fails, with a
+// message naming the variables, when no usable credential is set.
+func (c credentials) option(t ecgrid.Transport) (opt ecgrid.Option, login bool, err error) {
+	if t == ecgrid.SOAP && c.sessionID != "" {
+		return ecgrid.WithSessionID(c.sessionID), false, nil
+	}
+	if c.apiKey != "" {
+		return ecgrid.WithAPIKey(c.apiKey), false, nil
+	}
+	switch {
+	case c.username != "" && c.password != "":
+		return ecgrid.WithLogin(c.username, c.password), true, nil
+	case c.username != "":
+		return nil, false, fmt.Errorf("%s is set but %s is empty: set both to log in", envUsername, envPassword)
+	case c.password != "":
+		return nil, false, fmt.Errorf("%s is set but %s is empty: set both to log in", envPassword, envUsername)
+	case t == ecgrid.REST && c.sessionID != "":
+		return nil, false, fmt.Errorf("the REST transport can't use %s (SOAP only): set %s, or %s and %s",
+			envSessionID, envAPIKey, envUsername, envPassword)
+	case t == ecgrid.REST:
+		return nil, false, fmt.Errorf("no credential: set %s, or %s and %s", envAPIKey, envUsername, envPassword)
+	}
+	return nil, false, fmt.Errorf("no credential: set %s, %s, or %s and %s", envSessionID, envAPIKey, envUsername, envPassword)
+}
+
+// netFlags are the flags that say how to reach ECGrid.
+type netFlags struct {
+	transport   string
+	restURL     string
+	soapURL     string
+	soapVersion string
+	timeout     time.Duration
+}
+
+// timeoutHelp is the usage of -timeout.
+const timeoutHelp = "bound on each network call, retries and their waits included, a positive `DUR` such as 10s or 2m;\n" +
+	"it starts after the confirmation, if any"
+
+// add defines the flags on fs; -transport only if withTransport.
+func (f *netFlags) add(fs *flag.FlagSet, withTransport bool) {
+	if withTransport {
+		fs.StringVar(&f.transport, "transport", "rest", "the `API` to use: rest or soap")
+	} else {
+		f.transport = "soap"
+	}
+	fs.StringVar(&f.restURL, "rest-url", ecgrid.DefaultRESTURL, "the REST base `URL` (http:// only for loopback hosts)")
+	fs.StringVar(&f.soapURL, "soap-url", ecgrid.DefaultSOAPURL, "the SOAP endpoint `URL` (http:// only for loopback hosts)")
+	fs.StringVar(&f.soapVersion, "soap-version", string(ecgrid.SOAP11), "the SOAP `version`: 1.1 or 1.2")
+	fs.DurationVar(&f.timeout, "timeout", defaultTimeout, timeoutHelp)
+}
+
+// check validates the flags and returns the chosen transport.
+func (f *netFlags) check() (ecgrid.Transport, error) {
+	if f.timeout <= 0 {
+		return "", fmt.Errorf("-timeout must be a positive duration such as 30s, not %s", f.timeout)
+	}
+	switch v := ecgrid.SOAPVersion(f.soapVersion); v {
+	case ecgrid.SOAP11, ecgrid.SOAP12:
+	default:
+		return "", fmt.Errorf("-soap-version %q: want 1.1 or 1.2", f.soapVersion)
+	}
+	switch t := ecgrid.Transport(f.transport); t {
+	case ecgrid.REST, ecgrid.SOAP:
+		return t, nil
+	}
+	return "", fmt.Errorf("-transport %q: want rest or soap", f.transport)
+}
+
+// options returns the client options for transport t, without credentials.
+// ecgrid.New refuses http:// to hosts that are not loopback; no insecure
+// option is ever given.
+func (f *netFlags) options(t ecgrid.Transport) []ecgrid.Option {
+	return []ecgrid.Option{
+		ecgrid.WithTransport(t),
+		ecgrid.WithSOAPVersion(ecgrid.SOAPVersion(f.soapVersion)),
+		ecgrid.WithRESTURL(f.restURL),
+		ecgrid.WithSOAPURL(f.soapURL),
+		ecgrid.WithTimeout(f.timeout),
+		ecgrid.WithUserAgent("ecgrid-cli/" + ecgrid.Version),
+	}
+}
+
+// endpoint describes where the calls go, for messages.
+func (f *netFlags) endpoint(t ecgrid.Transport) string {
+	if t == ecgrid.SOAP {
+		return "SOAP " + f.soapVersion + " at " + f.soapURL
+	}
+	return "REST at " + f.restURL
+}
+
+// session is a client built for one command, and whether it logs in.
+type session struct {
+	client *ecgrid.Client
+	login  bool
+}
+
+// newSession validates the flags and the credentials and builds the client;
+// nothing is sent. Its error is a usage error.
+func newSession(f *netFlags, creds credentials) (session, ecgrid.Transport, error) {
+	t, err := f.check()
+	if err != nil {
+		return session{}, "", err
+	}
+	cred, login, err := creds.option(t)
+	if err != nil {
+		return session{}, "", err
+	}
+	c, err := ecgrid.New(append(f.options(t), cred)...)
+	if err != nil {
+		return session{}, "", err
+	}
+	return session{client: c, login: login}, t, nil
+}
+
+// close closes the client; if it logged in, it logs out with a context of
+// its own (so that it runs after SIGINT too) and reports a failed logout.
+func (s session) close(out secretWriter, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
+	defer cancel()
+	if err := s.client.Close(ctx); err != nil && s.login {
+		out.printf("%s: warning: logging out failed: %s; the session ends when the service expires it\n", name, libMsg(err))
+	}
+}
+
+// secretWriter writes whole messages to w with every known secret replaced,
+// a second line of defence behind the library's secret-free errors.
+type secretWriter struct {
+	w       io.Writer
+	secrets []string
+}
+
+// printf formats one message, removes any secret from it and writes it.
+func (s secretWriter) printf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	for _, sec := range s.secrets {
+		if sec != "" {
+			msg = strings.ReplaceAll(msg, sec, "[redacted]")
+		}
+	}
+	_, _ = io.WriteString(s.w, msg)
+}
+
+// libMsg returns the text of an error from the library for a message that
+// starts with the command's name: without its "ecgrid: " and "New: "
+// prefixes, and with one sentence end where the service's message ends in
+// one and the library goes on after a semicolon (`…user."; the key` becomes
+// `…user." The key`).
+func libMsg(err error) string {
+	s := err.Error()
+	s = strings.TrimPrefix(s, "ecgrid: ")
+	s = strings.TrimPrefix(s, "New: ")
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "; ")
+		if i < 0 {
+			break
+		}
+		head, tail := s[:i], s[i+2:]
+		b.WriteString(head)
+		end := strings.TrimSuffix(head, `"`)
+		if strings.HasSuffix(end, ".") || strings.HasSuffix(end, "!") || strings.HasSuffix(end, "?") {
+			b.WriteString(" ")
+			r, size := utf8.DecodeRuneInString(tail)
+			b.WriteRune(unicode.ToUpper(r))
+			tail = tail[size:]
+		} else {
+			b.WriteString("; ")
+		}
+		s = tail
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
+// errorAs returns err as an *ecgrid.Error, or nil.
+func errorAs(err error) *ecgrid.Error {
+	var e *ecgrid.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}
