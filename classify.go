@@ -175,10 +175,9 @@ func localName(code string) string {
 func transportError(r *request, err error) *Error {
 	e := &Error{Op: r.op, Transport: r.transport, UserID: r.userID}
 	var f facts
-	var re *rest.Error
-	var se *soap.Error
-	switch {
-	case errors.As(err, &re):
+	switch te := err.(type) {
+	case *rest.Error:
+		re := te
 		f = facts{invalid: errors.Is(re.Err, rest.ErrInvalidInput), notSent: re.NotSent, status: re.StatusCode,
 			envelope: re.Envelope, code: re.ErrorCode}
 		e.StatusCode, e.Code, e.RetryAfter = re.StatusCode, re.ErrorCode, re.RetryAfter
@@ -189,7 +188,8 @@ func transportError(r *request, err error) *Error {
 		if !f.invalid {
 			e.Err = re.Err
 		}
-	case errors.As(err, &se):
+	case *soap.Error:
+		se := te
 		f = facts{invalid: errors.Is(se.Err, soap.ErrInvalidInput), notSent: se.NotSent, status: se.StatusCode,
 			fault: se.Fault, faultCode: se.FaultCode, code: se.ErrorCode}
 		e.StatusCode, e.Code, e.RetryAfter = se.StatusCode, se.ErrorCode, se.RetryAfter

@@ -159,28 +159,24 @@ type User struct {
 // returns the new key. The user's previous key stops working when the
 // service processes the call. On failure it returns an *Error.
 func (c *Client) GenerateAPIKey(ctx context.Context, auth Auth, userID int) (string, error) {
-	var key string
-	err := c.keyCall(ctx, OpGenerateAPIKey, http.MethodPost, c.gen, auth, userID, &key)
-	return key, err
+	return c.keyCall(ctx, OpGenerateAPIKey, http.MethodPost, c.gen, auth, userID)
 }
 
 // GetAPIKey sends GET /v2/users/key/{userID} once and returns the user's
 // current key. On failure it returns an *Error.
 func (c *Client) GetAPIKey(ctx context.Context, auth Auth, userID int) (string, error) {
-	var key string
-	err := c.keyCall(ctx, OpGetAPIKey, http.MethodGet, c.get, auth, userID, &key)
-	return key, err
+	return c.keyCall(ctx, OpGetAPIKey, http.MethodGet, c.get, auth, userID)
 }
 
-func (c *Client) keyCall(ctx context.Context, op, method, prefix string, auth Auth, userID int, key *string) error {
+func (c *Client) keyCall(ctx context.Context, op, method, prefix string, auth Auth, userID int) (string, error) {
 	if userID < 1 || userID > 1<<31-1 {
-		return invalid(op, fmt.Sprintf("user ID %d is out of range 1..2147483647", userID))
+		return "", invalid(op, fmt.Sprintf("user ID %d is out of range 1..2147483647", userID))
 	}
 	name, value, err := auth.header()
 	if err != nil {
-		return invalid(op, err.Error())
+		return "", invalid(op, err.Error())
 	}
-	return c.do(ctx, op, method, prefix+strconv.Itoa(userID), name, value, nil, key, auth.APIKey, auth.BearerToken)
+	return c.do(ctx, op, method, prefix+strconv.Itoa(userID), name, value, nil, nil, auth.APIKey, auth.BearerToken)
 }
 
 // Login sends POST /v2/auth/login with the login name and password, without
@@ -198,7 +194,7 @@ func (c *Client) Login(ctx context.Context, login, password string) (Token, erro
 		Password string `json:"password"`
 	}{login, password})
 	var t tokenData
-	err := c.do(ctx, OpLogin, http.MethodPost, c.login, "", "", body, &t, password)
+	_, err := c.do(ctx, OpLogin, http.MethodPost, c.login, "", "", body, &t, password)
 	return t.token(), err
 }
 
@@ -213,7 +209,7 @@ func (c *Client) Refresh(ctx context.Context, token string) (Token, error) {
 		Token string `json:"token"`
 	}{token})
 	var t tokenData
-	err := c.do(ctx, OpRefresh, http.MethodPost, c.refresh, "", "", body, &t, token)
+	_, err := c.do(ctx, OpRefresh, http.MethodPost, c.refresh, "", "", body, &t, token)
 	return t.token(), err
 }
 
@@ -224,8 +220,12 @@ func (c *Client) Logout(ctx context.Context, auth Auth) error {
 	if err != nil {
 		return invalid(OpLogout, err.Error())
 	}
-	return c.do(ctx, OpLogout, http.MethodPost, c.logout, name, value, nil, nil, auth.APIKey, auth.BearerToken)
+	_, err = c.do(ctx, OpLogout, http.MethodPost, c.logout, name, value, nil, &loggedOut{}, auth.APIKey, auth.BearerToken)
+	return err
 }
+
+// loggedOut is the (ignored) data of a logout answer.
+type loggedOut struct{}
 
 // Me sends GET /v2/users/me and returns who the credential belongs to. On
 // failure it returns an *Error.
@@ -235,16 +235,16 @@ func (c *Client) Me(ctx context.Context, auth Auth) (User, error) {
 		return User{}, invalid(OpMe, err.Error())
 	}
 	var u User
-	err = c.do(ctx, OpMe, http.MethodGet, c.me, name, value, nil, &u, auth.APIKey, auth.BearerToken)
+	_, err = c.do(ctx, OpMe, http.MethodGet, c.me, name, value, nil, &u, auth.APIKey, auth.BearerToken)
 	return u, err
 }
 
-// do sends one request and decodes the answer's data into out (*string,
-// *tokenData, *User, or nil when no data is expected).
-func (c *Client) do(ctx context.Context, op, method, u, header, value string, body []byte, out any, secrets ...string) error {
+// do sends one request and returns the answer's key (out nil), or decodes
+// its data into out (*tokenData, *User, *loggedOut).
+func (c *Client) do(ctx context.Context, op, method, u, header, value string, body []byte, out any, secrets ...string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		// Positive evidence: the request is not even handed to the client.
-		return &Error{Op: op, NotSent: true, Err: err}
+		return "", &Error{Op: op, NotSent: true, Err: err}
 	}
 	tctx, ev := wire.Trace(ctx)
 	// The body is read below, through the size limit into a pooled buffer:
@@ -266,28 +266,26 @@ func (c *Client) do(ctx context.Context, op, method, u, header, value string, bo
 		if err == nil {
 			err = errors.New("no response")
 		}
-		return &Error{Op: op, NotSent: ev.NotSent(), Err: wire.ScrubURLError(err)}
+		return "", &Error{Op: op, NotSent: ev.NotSent(), Err: wire.ScrubURLError(err)}
 	}
 	raw := resp.RawResponse
 	defer raw.Body.Close()
+	// An answer came: the request is over, and its trace will not fire again.
+	defer ev.Release()
 	if raw.StatusCode < 200 {
 		// A 1xx as the final answer (101 Switching Protocols): its "body"
 		// is the raw connection, which would be read until the server
 		// closes it. Don't read it.
-		return &Error{Op: op, StatusCode: raw.StatusCode, Problem: "an informational (1xx) answer came as the final answer"}
+		return "", &Error{Op: op, StatusCode: raw.StatusCode, Problem: "an informational (1xx) answer came as the final answer"}
 	}
 	buf, rerr := wire.ReadBody(raw.Body)
-	defer wire.PutBuffer(buf)
+	defer buf.Release()
 	if rerr != nil {
 		e := &Error{Op: op, StatusCode: raw.StatusCode, Problem: "the answer could not be read", Err: rerr}
 		e.RetryAfter = wire.ParseRetryAfter(raw.Header.Get("Retry-After"), time.Now())
-		return e
+		return "", e
 	}
-	if err := c.parse(op, raw.StatusCode, raw.Header, buf.Bytes(), out, secrets); err != nil {
-		return err
-	}
-	ev.Release()
-	return nil
+	return c.parse(op, raw.StatusCode, raw.Header, buf.Bytes(), out, secrets)
 }
 
 type envelope struct {
@@ -303,13 +301,13 @@ const (
 	maxMessage = 512
 )
 
-// parse turns one answer into data (decoded into out) or an *Error. It is
-// the transport's single reader of answers.
-func (c *Client) parse(op string, status int, h http.Header, body []byte, out any, secrets []string) error {
+// parse turns one answer into a key (out nil), data decoded into out, or an
+// *Error. It is the transport's single reader of answers.
+func (c *Client) parse(op string, status int, h http.Header, body []byte, out any, secrets []string) (string, error) {
 	body = wire.TrimBOM(body)
 	ok2xx := status >= 200 && status <= 299
 	if status >= 300 && status < 400 {
-		return &Error{Op: op, StatusCode: status, Problem: wire.RedirectMessage(h.Get("Location"), c.base)}
+		return "", &Error{Op: op, StatusCode: status, Problem: wire.RedirectMessage(h.Get("Location"), c.base)}
 	}
 	var env envelope
 	// encoding/json turns invalid UTF-8 into U+FFFD: such a body is not trusted.
@@ -317,13 +315,13 @@ func (c *Client) parse(op string, status int, h http.Header, body []byte, out an
 	if isEnvelope && *env.Success && ok2xx {
 		if strings.TrimSpace(env.ErrorCode) != "" {
 			// Success and an error at once: which is true is unknown.
-			return &Error{Op: op, StatusCode: status, Problem: "the answer reports success and an error code at once"}
+			return "", &Error{Op: op, StatusCode: status, Problem: "the answer reports success and an error code at once"}
 		}
-		problem := decodeData(op, env.Data, out)
+		key, problem := decodeData(env.Data, out)
 		if problem == "" {
-			return nil
+			return key, nil
 		}
-		return &Error{Op: op, StatusCode: status, Problem: problem}
+		return "", &Error{Op: op, StatusCode: status, Problem: problem}
 	}
 	e := &Error{Op: op, StatusCode: status}
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
@@ -342,42 +340,40 @@ func (c *Client) parse(op string, status int, h http.Header, body []byte, out an
 			e.Problem += " (" + wire.Text(ct, 64, secrets...) + ")"
 		}
 	}
-	return e
+	return "", e
 }
 
-// decodeData decodes a success's data into out; it returns what is wrong
-// with it, or "".
-func decodeData(op string, data json.RawMessage, out any) string {
+// decodeData returns a success's key (out nil) or decodes its data into
+// out; problem says what is wrong with it, or is "".
+func decodeData(data json.RawMessage, out any) (key, problem string) {
 	switch out := out.(type) {
 	case nil:
-		return ""
-	case *string:
-		var key string
 		if err := jsonString(data, &key); err != nil || key == "" {
-			return "the answer reports success but holds no key"
+			return "", "the answer reports success but holds no key"
 		}
 		if wire.CheckSecret("key", key) != nil {
-			return "the key in the answer is not printable text"
+			return "", "the key in the answer is not printable text"
 		}
-		*out = key
+		return key, ""
+	case *loggedOut:
 	case *tokenData:
 		if err := json.Unmarshal(data, out); err != nil || out.Token == "" {
-			return "the answer reports success but holds no token"
+			return "", "the answer reports success but holds no token"
 		}
 		if wire.CheckSecret("token", out.Token) != nil {
-			return "the token in the answer is not printable text"
+			return "", "the token in the answer is not printable text"
 		}
 	case *User:
 		var u User
 		if err := json.Unmarshal(data, &u); err != nil || u.UserID <= 0 {
-			return "the answer reports success but holds no user"
+			return "", "the answer reports success but holds no user"
 		}
 		for _, s := range []*string{&u.Login, &u.Email, &u.FirstName, &u.LastName, &u.AuthLevel, &u.Status} {
 			*s = wire.Truncate(wire.Escape(*s), 256)
 		}
 		*out = u
 	}
-	return ""
+	return "", ""
 }
 
 // tokenData is the data of a login or refresh answer.

@@ -46,8 +46,8 @@ var errDepth = errors.New("the XML is nested too deeply")
 // local name only, so any prefix and any namespace parse. The document must
 // be complete: a truncated body is an error even when the result was
 // already seen. children says whether the result may have child elements.
-func parse(r *reading, body []byte, response, result string, children bool) error {
-	d := xml.NewDecoder(bytes.NewReader(wire.TrimBOM(body)))
+func parse(r *reading, body io.Reader, response, result string, children bool) error {
+	d := xml.NewDecoder(body)
 	d.CharsetReader = charsetReader
 	var names [maxDepth]xml.Name // as written, prefix in Space, to check end tags
 	var path [maxDepth]string    // local names, for matching
@@ -151,6 +151,11 @@ const (
 // read turns one answer into a (on success) or an *Error. It is the
 // transport's single reader of answers.
 func read(p *prepared, a *answer, status int, h http.Header, body []byte, secrets []string) error {
+	return readFrom(p, a, status, h, bytes.NewReader(wire.TrimBOM(body)), secrets)
+}
+
+// readFrom is read of a body already trimmed of a byte order mark.
+func readFrom(p *prepared, a *answer, status int, h http.Header, body io.Reader, secrets []string) error {
 	var r reading
 	perr := parse(&r, body, p.response, p.result, p.name == OpWhoAmI)
 	ok2xx := status >= 200 && status <= 299

@@ -311,9 +311,9 @@ func (c *Client) send(ctx context.Context, p *prepared, a *answer, secrets []str
 	if err := ctx.Err(); err != nil {
 		return &Error{Op: p.name, NotSent: true, Err: err}
 	}
-	body := wire.Buffer()
-	defer wire.PutBuffer(body)
-	p.envelope(body, params)
+	body := wire.NewBody()
+	defer body.Release()
+	p.envelope(&body.Buffer, params)
 	tctx, ev := wire.Trace(ctx)
 	req, err := http.NewRequestWithContext(tctx, http.MethodPost, c.url, bytes.NewReader(body.Bytes()))
 	if err != nil {
@@ -331,11 +331,13 @@ func (c *Client) send(ctx context.Context, p *prepared, a *answer, secrets []str
 		return &Error{Op: p.name, NotSent: ev.NotSent(), Err: wire.ScrubURLError(err)}
 	}
 	defer resp.Body.Close()
+	// An answer came: the request is over, and its trace will not fire again.
+	defer ev.Release()
 	if resp.StatusCode < 200 {
 		return &Error{Op: p.name, StatusCode: resp.StatusCode, Problem: "an informational (1xx) answer came as the final answer"}
 	}
 	buf, rerr := wire.ReadBody(resp.Body)
-	defer wire.PutBuffer(buf)
+	defer buf.Release()
 	if rerr != nil {
 		return &Error{Op: p.name, StatusCode: resp.StatusCode, Problem: "the answer could not be read", Err: rerr,
 			RetryAfter: wire.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
@@ -343,11 +345,7 @@ func (c *Client) send(ctx context.Context, p *prepared, a *answer, secrets []str
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		return &Error{Op: p.name, StatusCode: resp.StatusCode, Problem: wire.RedirectMessage(resp.Header.Get("Location"), c.endpoint)}
 	}
-	if err := read(p, a, resp.StatusCode, resp.Header, buf.Bytes(), secrets); err != nil {
-		return err
-	}
-	ev.Release()
-	return nil
+	return readFrom(p, a, resp.StatusCode, resp.Header, buf.Reader(wire.TrimBOM(buf.Bytes())), secrets)
 }
 
 var acceptHeader = []string{"text/xml, application/soap+xml"}

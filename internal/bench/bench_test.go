@@ -527,3 +527,30 @@ func TestNewNoNetwork(t *testing.T) {
 		t.Errorf("New with the default transport opened %d connections, want 0", n)
 	}
 }
+
+// TestNoQueueOnSlowServer: 200 goroutines share one SDK client against a
+// server that takes 200 ms: with no cap on connections, they are in flight
+// at once (the server accepts a connection for nearly each), where a cap of
+// 64 would queue 136 of them. It counts; it does not time.
+func TestNoQueueOnSlowServer(t *testing.T) {
+	const callers, capped = 200, 64
+	s := newSlowServer(t, 200*time.Millisecond)
+	f := sdkREST(t, s)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if err := check(f(context.Background())); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if n := s.conns(); n <= 2*capped {
+		t.Errorf("the server accepted %d connections for %d concurrent callers: callers queued behind a cap", n, callers)
+	}
+}

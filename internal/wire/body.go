@@ -15,33 +15,52 @@ const MaxBodySize = 1 << 20
 // ErrBodyTooLarge is the cause when a response body exceeds MaxBodySize.
 var ErrBodyTooLarge = fmt.Errorf("the response body is larger than %d bytes", MaxBodySize)
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// Body is a pooled buffer with the limited reader that fills it, pooled
+// together so that reading an answer allocates neither.
+type Body struct {
+	bytes.Buffer
+	lr io.LimitedReader
+	rd bytes.Reader
+}
 
-// Buffer returns an empty pooled buffer; give it back with PutBuffer.
-func Buffer() *bytes.Buffer {
-	b := bufPool.Get().(*bytes.Buffer)
+// Reader returns a reader of p (the Body's bytes, or a part of them), held
+// in the Body: valid until Release.
+func (b *Body) Reader(p []byte) *bytes.Reader {
+	b.rd.Reset(p)
+	return &b.rd
+}
+
+var bodyPool = sync.Pool{New: func() any { return new(Body) }}
+
+// NewBody returns an empty pooled Body; give it back with Release.
+func NewBody() *Body {
+	b := bodyPool.Get().(*Body)
 	b.Reset()
 	return b
 }
 
-// PutBuffer returns b to the pool, unless it grew large.
-func PutBuffer(b *bytes.Buffer) {
+// Release returns b to the pool, unless it grew large. b must not be used
+// afterwards.
+func (b *Body) Release() {
 	if b.Cap() <= 64<<10 {
-		bufPool.Put(b)
+		b.lr.R = nil
+		b.rd.Reset(nil)
+		bodyPool.Put(b)
 	}
 }
 
-// ReadBody reads body, at most MaxBodySize bytes of it, into a pooled
-// buffer, which the caller gives back with PutBuffer when done with the
-// bytes. It fails with ErrBodyTooLarge, or the read error (a truncated body
-// gives io.ErrUnexpectedEOF).
-func ReadBody(body io.Reader) (*bytes.Buffer, error) {
-	buf := Buffer()
-	_, err := buf.ReadFrom(io.LimitReader(body, MaxBodySize+1))
-	if err == nil && buf.Len() > MaxBodySize {
+// ReadBody reads r, at most MaxBodySize bytes of it, into a pooled Body,
+// which the caller releases when done with the bytes. It fails with
+// ErrBodyTooLarge, or the read error (a truncated body gives
+// io.ErrUnexpectedEOF).
+func ReadBody(r io.Reader) (*Body, error) {
+	b := NewBody()
+	b.lr = io.LimitedReader{R: r, N: MaxBodySize + 1}
+	_, err := b.ReadFrom(&b.lr)
+	if err == nil && b.Len() > MaxBodySize {
 		err = ErrBodyTooLarge
 	}
-	return buf, err
+	return b, err
 }
 
 // bom is the UTF-8 byte order mark.

@@ -14,10 +14,12 @@ const DefaultMaxIdleConnsPerHost = 256
 
 // DefaultTransport returns the transport a client uses when the caller gives
 // none: net/http's defaults, with DefaultMaxIdleConnsPerHost idle
-// connections per host and at most maxConnsPerHost connections per host (0:
-// no cap, so no caller ever queues behind one).
+// connections per host, at most maxConnsPerHost connections per host (0:
+// no cap, so no caller ever queues behind one), and a dialer that prefers a
+// connection coming free to a new one (see PreferIdle).
 func DefaultTransport(maxConnsPerHost int) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = newDialer().DialContext
 	t.MaxIdleConns = 2 * DefaultMaxIdleConnsPerHost
 	t.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
 	t.MaxConnsPerHost = maxConnsPerHost

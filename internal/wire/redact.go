@@ -70,8 +70,9 @@ func isZero(v any) bool {
 	return false
 }
 
-// Format writes String for every verb.
-func (s Show) Format(f fmt.State) { _, _ = f.Write([]byte(s.String())) }
+// Write writes String to f, for a type's Format method: every verb shows
+// the same.
+func (s Show) Write(f fmt.State) { _, _ = f.Write([]byte(s.String())) }
 
 // JSON encodes the fields as an object.
 func (s Show) JSON() ([]byte, error) {
