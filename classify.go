@@ -26,43 +26,43 @@ type facts struct {
 // classify is the table. When in doubt, the outcome is unknown: a failure
 // counts as not applied only with proof that the request never arrived, or
 // an answer that refused it.
-func classify(f facts) (kind error, outcome Outcome) {
+func classify(f facts) (outcome Outcome, kind error) {
 	switch {
 	case f.invalid:
-		return ErrInvalidInput, OutcomeNotApplied
+		return OutcomeNotApplied, ErrInvalidInput
 	case f.status == 0:
 		if f.notSent {
-			return ErrUnavailable, OutcomeNotApplied
+			return OutcomeNotApplied, ErrUnavailable
 		}
-		return ErrUnavailable, OutcomeUnknown
+		return OutcomeUnknown, ErrUnavailable
 	case f.status < 200:
-		return ErrBadResponse, OutcomeUnknown // a 1xx as the final answer
+		return OutcomeUnknown, ErrBadResponse // a 1xx as the final answer
 	case f.status >= 300 && f.status < 400:
-		return ErrRedirect, OutcomeNotApplied
+		return OutcomeNotApplied, ErrRedirect
 	case f.status == http.StatusTooManyRequests:
-		return ErrRateLimited, OutcomeNotApplied // whatever the body says
+		return OutcomeNotApplied, ErrRateLimited // whatever the body says
 	case f.status == http.StatusServiceUnavailable:
-		return ErrUnavailable, OutcomeNotApplied
+		return OutcomeNotApplied, ErrUnavailable
 	case f.fault:
 		k := kindForCode(f.code)
 		if faultClass(f.faultCode) == clientFault && k != ErrServer {
 			if k == nil {
 				k = ErrInvalidInput
 			}
-			return k, OutcomeNotApplied
+			return OutcomeNotApplied, k
 		}
 		// Server, Receiver, or a code that is not exactly Client or Sender
 		// ("soap:server", two codes, none): the service may have acted.
-		return ErrServer, OutcomeUnknown
+		return OutcomeUnknown, ErrServer
 	case f.envelope:
 		k := kindForCode(f.code)
 		if k == nil {
 			k = kindForStatus(f.status)
 		}
-		return k, statusOutcome(k, f.status)
+		return statusOutcome(k, f.status), k
 	}
 	k := kindForStatus(f.status)
-	return k, statusOutcome(k, f.status)
+	return statusOutcome(k, f.status), k
 }
 
 // kindForCode maps a service error code (REST errorCode or SOAP
@@ -207,7 +207,7 @@ func transportError(r *request, err error) *Error {
 		e.Err = err
 		return e
 	}
-	e.Kind, e.Outcome = classify(f)
+	e.Outcome, e.Kind = classify(f)
 	if f.status == 0 && !f.invalid {
 		if e.Outcome == OutcomeUnknown {
 			e.Message = "no answer, and the request may have reached the service"

@@ -72,10 +72,6 @@ var (
 	ErrOutcomeUnknown = errors.New("ecgrid: outcome unknown")
 )
 
-// kinds are the sentinels Error.Kind takes, in the order of the README.
-var kinds = []error{ErrInvalidInput, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrRateLimited,
-	ErrUnavailable, ErrServer, ErrBadResponse, ErrRedirect, ErrPersist, ErrVerify}
-
 // Outcome says what a failed call may have changed on the server.
 type Outcome int
 

@@ -159,3 +159,79 @@ func ExampleClient_RotateAPIKey() {
 	// true true true true
 	// next call: <nil>
 }
+
+// A program that holds only a login and a password: the client logs in on
+// the first call, renews the session as needed, and logs out on Close.
+func ExampleWithLogin() {
+	srv := ecgridtest.NewServer(ecgridtest.WithUser(ecgridtest.User{ID: 42, Login: "alice", Password: "s3cret"}))
+	defer srv.Close()
+
+	c, err := ecgrid.New(ecgrid.WithLogin("alice", "s3cret"),
+		ecgrid.WithTransport(ecgrid.SOAP), ecgrid.WithSOAPURL(srv.SOAPURL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	me, err := c.Sessions().WhoAmI(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	key, err := c.Users().GenerateAPIKey(context.Background(), me.UserID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	current, _ := srv.Key(42)
+	fmt.Println("user", me.UserID, "rotated:", key == current)
+	if err := c.Close(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("logins", srv.Logins(), "logouts", srv.Logouts())
+	// Output:
+	// user 42 rotated: true
+	// logins 1 logouts 1
+}
+
+// Move a SOAP integration to REST: the user's key is reused, stored, and
+// checked on REST.
+func ExampleClient_MigrateToREST() {
+	srv := ecgridtest.NewServer(ecgridtest.WithUser(ecgridtest.User{ID: 42, Login: "alice", Password: "s3cret",
+		Level: ecgridtest.AuthLevelNetworkAdmin}))
+	defer srv.Close()
+
+	c, err := ecgrid.New(ecgrid.WithLogin("alice", "s3cret"),
+		ecgrid.WithTransport(ecgrid.SOAP), ecgrid.WithSOAPURL(srv.SOAPURL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	var stored string
+	m, err := c.MigrateToREST(context.Background(), ecgrid.MigrateOptions{
+		Persist: func(_ context.Context, key string) error { stored = key; return nil }, // write it somewhere safe
+		REST:    []ecgrid.Option{ecgrid.WithRESTURL(srv.URL)},                            // leave out in production
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("user", m.UserID, "reused:", m.Reused, "verified on REST:", m.Verified, "stored:", stored == m.Key)
+	// Output: user 42 reused: true verified on REST: true stored: true
+}
+
+// Errors say what failed, on either transport, and whether the old key still
+// works.
+func ExampleError() {
+	srv := fakeECGrid()
+	defer srv.Close()
+	srv.Inject(ecgridtest.Fault{Op: "GenerateAPIKey", Status: 500, Apply: true})
+
+	c, err := ecgrid.New(ecgrid.WithAPIKey(userKey), ecgrid.WithRESTURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = c.Users().GenerateAPIKey(context.Background(), 42)
+	var e *ecgrid.Error
+	if errors.As(err, &e) {
+		fmt.Println(e.Transport == ecgrid.REST, e.StatusCode, e.Code, e.Outcome)
+		fmt.Println(errors.Is(err, ecgrid.ErrServer), errors.Is(err, ecgrid.ErrOutcomeUnknown))
+	}
+	// Output:
+	// true 500 InternalError unknown
+	// true true
+}

@@ -61,8 +61,6 @@ func relay(w http.ResponseWriter, r *http.Request, fakeURL string) {
 	_, _ = w.Write(b)
 }
 
-
-
 // traceless is a RoundTripper that re-issues every request under a context
 // of its own, as wrappers and instrumentation do: the SDK's httptrace hooks
 // never fire.
@@ -156,12 +154,13 @@ func TestLateLanding(t *testing.T) {
 					return
 				}
 				body, _ := io.ReadAll(r.Body)
+				late := r.Clone(context.Background())
 				landed.Add(1)
 				go func() { // the service is slow, and does not notice the client left
 					defer landed.Done()
 					time.Sleep(600 * time.Millisecond)
-					r.Body = io.NopCloser(bytes.NewReader(body))
-					_, _, _, _ = forward(r, srv.URL)
+					late.Body = io.NopCloser(bytes.NewReader(body))
+					_, _, _, _ = forward(late, srv.URL)
 				}()
 				<-r.Context().Done()
 			}))

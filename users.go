@@ -63,7 +63,7 @@ func (c Credentials) show() wire.Show {
 func (c Credentials) String() string { return c.show().String() }
 
 // Format prints String for every verb.
-func (c Credentials) Format(f fmt.State, _ rune) { c.show().Format(f) }
+func (c Credentials) Format(f fmt.State, _ rune) { c.show().Write(f) }
 
 // MarshalJSON encodes the Credentials with every set secret replaced by
 // "[redacted]".
@@ -90,9 +90,6 @@ func (c Credentials) soapSession() string {
 	}
 	return c.APIKey
 }
-
-// secrets returns the set secrets, for redaction.
-func (c Credentials) secrets() []string { return []string{c.APIKey, c.SessionID, c.BearerToken} }
 
 // check validates every set credential, never showing a value.
 func (c Credentials) check() error {
