@@ -87,7 +87,7 @@ func (r Rotation) show() wire.Show {
 func (r Rotation) String() string { return r.show().String() }
 
 // Format prints String for every verb.
-func (r Rotation) Format(f fmt.State, _ rune) { r.show().Format(f) }
+func (r Rotation) Format(f fmt.State, _ rune) { r.show().Write(f) }
 
 // MarshalJSON encodes the Rotation with the key replaced by "[redacted]".
 func (r Rotation) MarshalJSON() ([]byte, error) { return r.show().JSON() }
@@ -114,7 +114,7 @@ func (o RotateOptions) show() wire.Show {
 func (o RotateOptions) String() string { return o.show().String() }
 
 // Format prints String for every verb.
-func (o RotateOptions) Format(f fmt.State, _ rune) { o.show().Format(f) }
+func (o RotateOptions) Format(f fmt.State, _ rune) { o.show().Write(f) }
 
 // MarshalJSON encodes the options with every secret replaced by
 // "[redacted]".

@@ -52,8 +52,8 @@ func TestRotateAPIKey(t *testing.T) {
 				}}
 			}, wantErr: ecgrid.ErrPersist, rotated: true, switched: true},
 		{name: "verify fails", caller: adminKey, userID: 42,
-			fault: &ecgridtest.Fault{Op: "WhoAmI", Status: 401, RESTCode: "InvalidAPIKey", SOAPCode: "Authentication", Times: ecgridtest.Forever},
-			opts:  func(s *string) ecgrid.RotateOptions { return ecgrid.RotateOptions{Verify: true, Persist: store(s)} },
+			fault:   &ecgridtest.Fault{Op: "WhoAmI", Status: 401, RESTCode: "InvalidAPIKey", SOAPCode: "Authentication", Times: ecgridtest.Forever},
+			opts:    func(s *string) ecgrid.RotateOptions { return ecgrid.RotateOptions{Verify: true, Persist: store(s)} },
 			wantErr: ecgrid.ErrVerify, rotated: true},
 		{name: "lost answer after rotating: recovered with the admin", caller: userKey, userID: 42,
 			fault: &ecgridtest.Fault{Op: "GenerateAPIKey", Drop: ecgridtest.DropAfterApply},

@@ -75,7 +75,7 @@ func (s Session) show() wire.Show {
 func (s Session) String() string { return s.show().String() }
 
 // Format prints String for every verb.
-func (s Session) Format(f fmt.State, _ rune) { s.show().Format(f) }
+func (s Session) Format(f fmt.State, _ rune) { s.show().Write(f) }
 
 // MarshalJSON encodes the Session with the token replaced by "[redacted]".
 func (s Session) MarshalJSON() ([]byte, error) { return s.show().JSON() }

@@ -17,7 +17,7 @@ func (a Auth) show() wire.Show {
 func (a Auth) String() string { return a.show().String() }
 
 // Format prints String for every verb.
-func (a Auth) Format(f fmt.State, _ rune) { a.show().Format(f) }
+func (a Auth) Format(f fmt.State, _ rune) { a.show().Write(f) }
 
 // MarshalJSON encodes the Auth with its secrets replaced by "[redacted]".
 func (a Auth) MarshalJSON() ([]byte, error) { return a.show().JSON() }
@@ -37,7 +37,7 @@ func (t Token) show() wire.Show {
 func (t Token) String() string { return t.show().String() }
 
 // Format prints String for every verb.
-func (t Token) Format(f fmt.State, _ rune) { t.show().Format(f) }
+func (t Token) Format(f fmt.State, _ rune) { t.show().Write(f) }
 
 // MarshalJSON encodes the Token with the token replaced by "[redacted]".
 func (t Token) MarshalJSON() ([]byte, error) { return t.show().JSON() }
