@@ -164,3 +164,46 @@ func TestRotateAPIKeyRejectsBadOptions(t *testing.T) {
 		})
 	}
 }
+
+// TestRecoveryUnderBothReadRules: a user on a SOAP session rotates its own
+// key and the answer is lost. Where users may read their own key, the
+// session (which survives the rotation) recovers it; under the vendor's
+// rule (reading needs NetworkAdmin) the read is refused, the outcome stays
+// unknown, and the advice says whose credential can read it.
+func TestRecoveryUnderBothReadRules(t *testing.T) {
+	for _, selfRead := range []bool{false, true} {
+		for _, tc := range transports[1:] {
+			t.Run(fmt.Sprintf("%s/selfRead=%t", tc.name, selfRead), func(t *testing.T) {
+				opts := []ecgridtest.Option{ecgridtest.WithUser(ecgridtest.User{ID: 42, APIKey: userKey}),
+					ecgridtest.WithSession(42, "session-42-abcdef")}
+				if selfRead {
+					opts = append(opts, ecgridtest.WithSelfKeyRead())
+				}
+				srv := ecgridtest.NewServer(opts...)
+				defer srv.Close()
+				srv.Inject(ecgridtest.Fault{Op: "GenerateAPIKey", Drop: ecgridtest.DropAfterApply})
+				c, err := ecgrid.New(ecgrid.WithTransport(ecgrid.SOAP), ecgrid.WithSOAPVersion(ecgrid.SOAPVersion(tc.version)),
+					ecgrid.WithSOAPURL(srv.SOAPURL), ecgrid.WithSessionID("session-42-abcdef"))
+				require.NoError(t, err)
+				r, err := c.RotateAPIKey(context.Background(), 42, ecgrid.RotateOptions{Self: true})
+				current, _ := srv.Key(42)
+				require.NotEqual(t, userKey, current, "the server rotated")
+				if selfRead {
+					require.NoError(t, err)
+					assert.True(t, r.Recovered)
+					assert.True(t, r.Rotated)
+					assert.Equal(t, current, r.Key)
+					return
+				}
+				require.ErrorIs(t, err, ecgrid.ErrOutcomeUnknown)
+				var e *ecgrid.Error
+				require.ErrorAs(t, err, &e)
+				require.NotNil(t, e.Recovery)
+				assert.Equal(t, ecgrid.ErrForbidden, e.Recovery.Kind)
+				assert.Contains(t, err.Error(), "NetworkAdmin")
+				assert.False(t, r.Rotated)
+				assert.Empty(t, r.Key)
+			})
+		}
+	}
+}
