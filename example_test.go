@@ -205,7 +205,7 @@ func ExampleClient_MigrateToREST() {
 	var stored string
 	m, err := c.MigrateToREST(context.Background(), ecgrid.MigrateOptions{
 		Persist: func(_ context.Context, key string) error { stored = key; return nil }, // write it somewhere safe
-		REST:    []ecgrid.Option{ecgrid.WithRESTURL(srv.URL)},                            // leave out in production
+		REST:    []ecgrid.Option{ecgrid.WithRESTURL(srv.URL)},                           // leave out in production
 	})
 	if err != nil {
 		log.Fatal(err)

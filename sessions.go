@@ -3,10 +3,8 @@ package ecgrid
 import (
 	"context"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/ecgridkit/ecgrid/internal/wire"
@@ -130,9 +128,10 @@ type Sender struct {
 // WithSender sets the sender fields of SOAP Login.
 func WithSender(s Sender) Option {
 	return func(st *settings) error {
-		for _, v := range []string{s.Solution, s.Version, s.CompanyName, s.Contact, s.ContactEmail} {
-			if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-				return errors.New("WithSender: a field contains a control character")
+		for _, f := range []struct{ name, v string }{{"Solution", s.Solution}, {"Version", s.Version},
+			{"CompanyName", s.CompanyName}, {"Contact", s.Contact}, {"ContactEmail", s.ContactEmail}} {
+			if err := wire.CheckText(f.name, f.v, true); err != nil {
+				return fmt.Errorf("WithSender: %w", err)
 			}
 		}
 		st.sender = s
@@ -155,8 +154,8 @@ func WithSender(s Sender) Option {
 // another credential option or with WithSOAPFallback.
 func WithLogin(login, password string) Option {
 	return func(s *settings) error {
-		if login == "" || strings.ContainsFunc(login, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-			return errors.New("WithLogin: the login is empty or contains a control character")
+		if err := wire.CheckText("login", login, false); err != nil {
+			return fmt.Errorf("WithLogin: %w", err)
 		}
 		if err := wire.CheckSecret("password", password); err != nil {
 			return fmt.Errorf("WithLogin: %w", err)
@@ -175,9 +174,8 @@ type clientSessions struct{ c *Client }
 
 // Login implements Sessions.Login.
 func (s clientSessions) Login(ctx context.Context, login, password string) (Session, error) {
-	if login == "" || strings.ContainsFunc(login, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return Session{}, &Error{Op: opLogin, Transport: s.c.transport, Kind: ErrInvalidInput,
-			Message: "the login is empty or contains a control character"}
+	if err := wire.CheckText("login", login, false); err != nil {
+		return Session{}, &Error{Op: opLogin, Transport: s.c.transport, Kind: ErrInvalidInput, Message: err.Error()}
 	}
 	if err := wire.CheckSecret("password", password); err != nil {
 		return Session{}, &Error{Op: opLogin, Transport: s.c.transport, Kind: ErrInvalidInput, Message: err.Error()}

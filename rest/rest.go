@@ -183,8 +183,8 @@ func (c *Client) keyCall(ctx context.Context, op, method, prefix string, auth Au
 // a credential header, and returns the session's token. A wrong login or
 // password is an *Error with HTTP 401.
 func (c *Client) Login(ctx context.Context, login, password string) (Token, error) {
-	if login == "" || strings.ContainsFunc(login, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return Token{}, invalid(OpLogin, "the login is empty or contains a control character")
+	if err := wire.CheckText("login", login, false); err != nil {
+		return Token{}, invalid(OpLogin, err.Error())
 	}
 	if err := wire.CheckSecret("password", password); err != nil {
 		return Token{}, invalid(OpLogin, err.Error())
@@ -194,8 +194,10 @@ func (c *Client) Login(ctx context.Context, login, password string) (Token, erro
 		Password string `json:"password"`
 	}{login, password})
 	var t tokenData
-	_, err := c.do(ctx, OpLogin, http.MethodPost, c.login, "", "", body, &t, password)
-	return t.token(), err
+	if _, err := c.do(ctx, OpLogin, http.MethodPost, c.login, "", "", body, &t, password); err != nil {
+		return Token{}, err
+	}
+	return t.token(), nil
 }
 
 // Refresh sends POST /v2/auth/refresh with a token and returns a new one;
@@ -209,8 +211,10 @@ func (c *Client) Refresh(ctx context.Context, token string) (Token, error) {
 		Token string `json:"token"`
 	}{token})
 	var t tokenData
-	_, err := c.do(ctx, OpRefresh, http.MethodPost, c.refresh, "", "", body, &t, token)
-	return t.token(), err
+	if _, err := c.do(ctx, OpRefresh, http.MethodPost, c.refresh, "", "", body, &t, token); err != nil {
+		return Token{}, err
+	}
+	return t.token(), nil
 }
 
 // Logout sends POST /v2/auth/logout with the credential, ending the
@@ -235,8 +239,10 @@ func (c *Client) Me(ctx context.Context, auth Auth) (User, error) {
 		return User{}, invalid(OpMe, err.Error())
 	}
 	var u User
-	_, err = c.do(ctx, OpMe, http.MethodGet, c.me, name, value, nil, &u, auth.APIKey, auth.BearerToken)
-	return u, err
+	if _, err := c.do(ctx, OpMe, http.MethodGet, c.me, name, value, nil, &u, auth.APIKey, auth.BearerToken); err != nil {
+		return User{}, err
+	}
+	return u, nil
 }
 
 // do sends one request and returns the answer's key (out nil), or decodes
@@ -307,7 +313,7 @@ func (c *Client) parse(op string, status int, h http.Header, body []byte, out an
 	body = wire.TrimBOM(body)
 	ok2xx := status >= 200 && status <= 299
 	if status >= 300 && status < 400 {
-		return "", &Error{Op: op, StatusCode: status, Problem: wire.RedirectMessage(h.Get("Location"), c.base)}
+		return "", &Error{Op: op, StatusCode: status, Problem: wire.RedirectMessage(h.Get("Location"), c.base, secrets...)}
 	}
 	var env envelope
 	// encoding/json turns invalid UTF-8 into U+FFFD: such a body is not trusted.
@@ -357,12 +363,14 @@ func decodeData(data json.RawMessage, out any) (key, problem string) {
 		return key, ""
 	case *loggedOut:
 	case *tokenData:
-		if err := json.Unmarshal(data, out); err != nil || out.Token == "" {
+		var t tokenData
+		if err := json.Unmarshal(data, &t); err != nil || t.Token == "" {
 			return "", "the answer reports success but holds no token"
 		}
-		if wire.CheckSecret("token", out.Token) != nil {
+		if wire.CheckSecret("token", t.Token) != nil {
 			return "", "the token in the answer is not printable text"
 		}
+		*out = t
 	case *User:
 		var u User
 		if err := json.Unmarshal(data, &u); err != nil || u.UserID <= 0 {

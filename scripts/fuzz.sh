@@ -2,7 +2,8 @@
 # Runs every fuzz target of the response parsers for a bounded time, one after
 # another (go test accepts one -fuzz target per run). A failure stops the run;
 # the failing input is written under <pkg>/testdata/fuzz/<Target>/ and becomes
-# a regression case of the ordinary `go test`.
+# a regression case of the ordinary `go test`. Each target reads every input as
+# every operation of its transport.
 #
 #   FUZZTIME=30s scripts/fuzz.sh     # default 10s per target
 set -euo pipefail

@@ -95,9 +95,6 @@ func parse(r *reading, body io.Reader, response, result string, children bool) e
 			}
 			depth--
 			text = nil
-			if depth == 4 && r.hasResult && path[3] == result {
-				text = &r.result // text after a child of the result
-			}
 		case xml.CharData:
 			if depth == 0 && len(bytes.TrimSpace(t)) != 0 {
 				return errors.New("text outside the root element")

@@ -153,6 +153,13 @@ func New(cfg Config) (*Client, error) {
 	case cfg.Version != "" && cfg.Version != V11 && cfg.Version != V12:
 		return nil, fmt.Errorf("soap: unsupported SOAP version %q (want %q or %q)", string(cfg.Version), V11, V12)
 	}
+	for _, f := range []struct{ name, v string }{{"Sender.Solution", cfg.Sender.Solution},
+		{"Sender.Version", cfg.Sender.Version}, {"Sender.CompanyName", cfg.Sender.CompanyName},
+		{"Sender.Contact", cfg.Sender.Contact}, {"Sender.ContactEmail", cfg.Sender.ContactEmail}} {
+		if err := wire.CheckText(f.name, f.v, true); err != nil {
+			return nil, fmt.Errorf("soap: %w", err)
+		}
+	}
 	ns := cfg.Namespace
 	if ns != "" {
 		n, err := url.Parse(ns)
@@ -237,8 +244,8 @@ func (c *Client) keyCall(ctx context.Context, op, sessionID string, userID int) 
 // sender fields of the Config, and returns the session ID. A wrong user
 // name or password is an *Error with a Client (Sender) fault.
 func (c *Client) Login(ctx context.Context, userName, password string) (string, error) {
-	if userName == "" || strings.ContainsFunc(userName, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return "", invalid(OpLogin, "the user name is empty or contains a control character")
+	if err := wire.CheckText("user name", userName, false); err != nil {
+		return "", invalid(OpLogin, err.Error())
 	}
 	if err := wire.CheckSecret("password", password); err != nil {
 		return "", invalid(OpLogin, err.Error())
@@ -297,6 +304,11 @@ func (c *Client) call(ctx context.Context, op string, a *answer, secrets []strin
 		if unrecognised(nerr) {
 			continue
 		}
+		if !recognised(nerr) {
+			// No proof either way (not sent, no answer, a proxy's 503):
+			// keep the namespace; the next call tries again.
+			return nerr
+		}
 		if c.ns.CompareAndSwap(ns, next) && c.logger != nil {
 			c.logger.LogAttrs(ctx, slog.LevelInfo, "ecgrid: the SOAP service recognises another operation namespace; using it",
 				slog.String("namespace", uri), slog.String("was", ns.uri))
@@ -304,6 +316,17 @@ func (c *Client) call(ctx context.Context, op string, a *answer, secrets []strin
 		return nerr
 	}
 	return err
+}
+
+// recognised reports whether err, an answer to a call in some namespace,
+// proves the service dispatched the call: a success, or a SOAP fault other
+// than the unrecognised-action one.
+func recognised(err error) bool {
+	if err == nil {
+		return true
+	}
+	e, ok := err.(*Error)
+	return ok && e.Fault && !unrecognised(err)
 }
 
 // send makes one attempt of a prepared operation.
@@ -343,7 +366,7 @@ func (c *Client) send(ctx context.Context, p *prepared, a *answer, secrets []str
 			RetryAfter: wire.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		return &Error{Op: p.name, StatusCode: resp.StatusCode, Problem: wire.RedirectMessage(resp.Header.Get("Location"), c.endpoint)}
+		return &Error{Op: p.name, StatusCode: resp.StatusCode, Problem: wire.RedirectMessage(resp.Header.Get("Location"), c.endpoint, secrets...)}
 	}
 	return readFrom(p, a, resp.StatusCode, resp.Header, buf.Reader(wire.TrimBOM(buf.Bytes())), secrets)
 }

@@ -46,10 +46,11 @@ func HTTPClient(hc *http.Client) *http.Client {
 }
 
 // RedirectMessage describes a 3xx answer without the full target: it names
-// the other host when the Location points elsewhere than base.
-func RedirectMessage(location string, base *url.URL) string {
+// the other host, with secrets redacted, when the Location points elsewhere
+// than base.
+func RedirectMessage(location string, base *url.URL, secrets ...string) string {
 	if u, err := url.Parse(location); err == nil && u.Host != "" && base != nil && !strings.EqualFold(u.Host, base.Host) {
-		return "the service redirected to another host (" + Escape(Truncate(u.Hostname(), 100)) +
+		return "the service redirected to another host (" + Text(u.Hostname(), 100, secrets...) +
 			"); the redirect was not followed, so the credential was not sent there"
 	}
 	return "the service answered with a redirect, which is never followed"

@@ -150,3 +150,24 @@ func CheckSecret(name, v string) error {
 	}
 	return nil
 }
+
+// CheckText rejects text that can't travel unchanged in XML or JSON, or
+// that a terminal would not show as it is: not UTF-8, or holding a
+// character that is not printable. It never includes the value in its
+// error. Empty text is refused unless empty is true.
+func CheckText(name, v string, empty bool) error {
+	switch {
+	case v == "" && !empty:
+		return fmt.Errorf("the %s is empty", name)
+	case !utf8.ValidString(v):
+		return fmt.Errorf("the %s is not valid UTF-8", name)
+	case len(v) > 4096:
+		return fmt.Errorf("the %s is longer than 4096 bytes", name)
+	}
+	for _, r := range v {
+		if r != ' ' && !unicode.IsPrint(r) || r == 0xFFFD {
+			return fmt.Errorf("the %s contains a character that is not printable", name)
+		}
+	}
+	return nil
+}
