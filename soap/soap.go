@@ -348,7 +348,6 @@ func (c *Client) send(ctx context.Context, p *prepared, a *answer, secrets []str
 		req.Header["Soapaction"] = p.actionHeader // canonical form of SOAPAction
 	}
 	req.Header["User-Agent"] = c.uaHeader
-	req.Header["Accept"] = acceptHeader
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return &Error{Op: p.name, NotSent: ev.NotSent(), Err: wire.ScrubURLError(err)}
@@ -370,8 +369,6 @@ func (c *Client) send(ctx context.Context, p *prepared, a *answer, secrets []str
 	}
 	return readFrom(p, a, resp.StatusCode, resp.Header, buf.Reader(wire.TrimBOM(buf.Bytes())), secrets)
 }
-
-var acceptHeader = []string{"text/xml, application/soap+xml"}
 
 // namespace holds the operations prepared for one operation namespace.
 type namespace struct {

@@ -280,7 +280,7 @@ func targetOf(p pair) (target, bool) {
 	case p.base == "success":
 		return target{desc: "allocs ≤ 1.10× the success path", maxAllocsRatio: 1.10}, true
 	case p.kase == "REST" && p.base == "hand":
-		return target{desc: "time ≤ 1.35×, allocs ≤ +35", maxTime: 1.35, maxDAllocs: f(35)}, true
+		return target{desc: "time ≤ 1.20×, allocs ≤ +20", maxTime: 1.20, maxDAllocs: f(20)}, true
 	case strings.HasPrefix(p.kase, "SOAP") && p.base == "hand":
 		return target{desc: "time ≤ 1.00×, allocs ≤ +0", maxTime: 1.00, maxDAllocs: f(0)}, true
 	case strings.HasPrefix(p.kase, "SOAP") && p.base == "fast":
