@@ -55,7 +55,7 @@ func TestNewRejectsBadConfiguration(t *testing.T) {
 		{"fragment in REST URL", []ecgrid.Option{key, ecgrid.WithRESTURL("https://rest.ecgrid.io/#top")}, "query or fragment"},
 		{"negative connection cap", []ecgrid.Option{key, ecgrid.WithMaxConnsPerHost(-1)}, "negative cap"},
 		{"connection cap with own transport", []ecgrid.Option{key, ecgrid.WithMaxConnsPerHost(8), ecgrid.WithHTTPClient(&http.Client{Transport: &http.Transport{}})}, "can't be combined"},
-		{"sender with newline", []ecgrid.Option{key, ecgrid.WithSender(ecgrid.Sender{Solution: "a\nb"})}, "control character"},
+		{"sender with newline", []ecgrid.Option{key, ecgrid.WithSender(ecgrid.Sender{Solution: "a\nb"})}, "not printable"},
 		{"negative retries", []ecgrid.Option{key, ecgrid.WithRetryPolicy(ecgrid.RetryPolicy{MaxAttempts: -1})}, "negative"},
 		{"too many retries", []ecgrid.Option{key, ecgrid.WithRetryPolicy(ecgrid.RetryPolicy{MaxAttempts: 50})}, "more than 10"},
 		{"user agent with newline", []ecgrid.Option{key, ecgrid.WithUserAgent("a\nb")}, "control character"},

@@ -293,6 +293,9 @@ func (c *Client) credentials(ctx context.Context, r *request) (Credentials, *Err
 		return Credentials{}, &Error{Op: r.op, Transport: r.transport, UserID: r.userID, Kind: ErrUnauthorized,
 			Message: "the credentials provider failed", Err: err}
 	}
+	if _, ok := c.creds.(providerCreds); !ok {
+		return creds, nil // checked when they were set, or made by a login
+	}
 	if r.transport == REST && !creds.restOK() || r.transport == SOAP && creds.soapSession() == "" {
 		return Credentials{}, &Error{Op: r.op, Transport: r.transport, UserID: r.userID, Kind: ErrInvalidInput,
 			Message: "the credentials provider gave no credential the " + string(r.transport) + " transport can use"}
