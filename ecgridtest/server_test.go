@@ -132,9 +132,8 @@ func TestStart(t *testing.T) {
 func TestAccepted(t *testing.T) {
 	s := setup(t)
 	assert.Zero(t, s.Accepted())
-	uk := key(t, s, userID)
+	uk := key(t, s, adminID)
 
-	uk = key(t, s, adminID)
 	fresh := &http.Transport{DisableKeepAlives: true}
 	t.Cleanup(fresh.CloseIdleConnections)
 	for range 3 {
