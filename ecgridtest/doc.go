@@ -171,7 +171,9 @@
 //     an Authentication fault;
 //   - a bound UserID of a key operation that is not an xs:int: a Client fault
 //     "Server was unable to read request. ---> There is an error in XML document
-//     (<line>, <column>). ---> Input string was not in a correct format.";
+//     (<line>, <column>). ---> Input string was not in a correct format." (for a
+//     number beyond 32 bits: "---> Value was either too large or too small for an
+//     Int32.");
 //   - then the operation's own checks, as on REST: Authentication (SessionID
 //     missing, unknown or expired; wrong login), InvalidParameter (UserID missing
 //     or not positive), Authorization, ObjectNotFound.

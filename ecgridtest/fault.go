@@ -12,8 +12,8 @@ const (
 	// request, without performing the operation (the key is not rotated), even if
 	// Fault.Apply is set.
 	DropBeforeApply
-	// DropAfterApply performs the operation (rotates the key, if the credential
-	// allows it), then hijacks and closes the connection without answering.
+	// DropAfterApply performs the operation (rotates the key, logs in, …, if the
+	// checks allow it), then hijacks and closes the connection without answering.
 	DropAfterApply
 )
 
@@ -31,8 +31,9 @@ type Fault struct {
 	// "GetAPIKey", "Login", "Logout", "Refresh", "WhoAmI" or "Session" (the Op*
 	// constants).
 	Op string
-	// Apply performs the real operation (rotates the key, subject to the normal
-	// credential checks) before answering with the fault. Default false: no rotation.
+	// Apply performs the real operation (rotates the key, logs in or out, …,
+	// subject to the normal checks) before answering with the fault. Default
+	// false: the operation is not performed.
 	Apply bool
 	// Delay is slept before answering; the sleep ends early, and the response is
 	// aborted, if the client goes away or the server closes. With Apply the

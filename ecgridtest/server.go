@@ -87,7 +87,8 @@ type Server struct {
 }
 
 // NewServer starts a server and returns it. It panics if it cannot listen or if the
-// options are invalid, as httptest.NewServer does. Call Close when done.
+// options are invalid (two users sharing a key or a login), as httptest.NewServer
+// does. Call Close when done.
 func NewServer(opts ...Option) *Server {
 	s, err := Start(opts...)
 	if err != nil {
@@ -96,7 +97,8 @@ func NewServer(opts ...Option) *Server {
 	return s
 }
 
-// Start is like NewServer but returns an error instead of panicking.
+// Start is like NewServer but returns an error instead of panicking: when it
+// cannot listen on the address, or when two seeded users share a key or a login.
 func Start(opts ...Option) (*Server, error) {
 	c := config{addr: "127.0.0.1:0", ns: DefaultNamespace, wsdl: soap.WSDL(), ttl: DefaultSessionTTL}
 	for _, o := range opts {

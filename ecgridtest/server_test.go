@@ -132,7 +132,6 @@ func TestStart(t *testing.T) {
 func TestAccepted(t *testing.T) {
 	s := setup(t)
 	assert.Zero(t, s.Accepted())
-	_ = key(t, s, userID)
 	uk := key(t, s, adminID)
 	fresh := &http.Transport{DisableKeepAlives: true}
 	t.Cleanup(fresh.CloseIdleConnections)

@@ -80,7 +80,7 @@ func (s *Server) ExpireSessions(userID int) int {
 }
 
 // Sessions returns how many live (unexpired, not logged out) sessions the user
-// has, of every kind.
+// has, of every kind; 0 if it has none or there is no such user.
 func (s *Server) Sessions(userID int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -4,6 +4,7 @@
 package ecgridtest
 
 import (
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -176,7 +177,12 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request) {
 	s.logRequest(r, TransportSOAP, op.op, id, version, session.text)
 	if hasUserID {
 		if _, err := strconv.ParseInt(strings.TrimSpace(userID.text), 10, 32); err != nil {
-			a.clientFault(w, "", fmt.Sprintf("Server was unable to read request. ---> There is an error in XML document (%d, %d). ---> Input string was not in a correct format.", userID.line, userID.col))
+			why := "Input string was not in a correct format."
+			if errors.Is(err, strconv.ErrRange) {
+				why = "Value was either too large or too small for an Int32."
+			}
+			a.clientFault(w, "", fmt.Sprintf("Server was unable to read request. ---> There is an error in XML document (%d, %d). ---> %s",
+				userID.line, userID.col, why))
 			return
 		}
 	}

@@ -125,7 +125,7 @@ func TestSOAP_Errors(t *testing.T) {
 
 		// Unreadable parameters: a read error, empty detail.
 		"UserID not an int":   {req: soapReq{Op: "GenerateAPIKey", SessionID: uk, UserID: "two"}, status: 500, fault: "Client", msgRE: `^Server was unable to read request\. ---> There is an error in XML document \(1, \d+\)\. ---> Input string was not in a correct format\.$`},
-		"UserID beyond int32": {req: soapReq{Op: "GenerateAPIKey", SessionID: ak, UserID: "2147483648"}, status: 500, fault: "Client"},
+		"UserID beyond int32": {req: soapReq{Op: "GenerateAPIKey", SessionID: ak, UserID: "2147483648"}, status: 500, fault: "Client", msgRE: `^Server was unable to read request\. ---> There is an error in XML document \(1, \d+\)\. ---> Value was either too large or too small for an Int32\.$`},
 		"UserID empty":        {req: soapReq{Op: "GenerateAPIKey", SessionID: ak, UserID: ""}, status: 500, fault: "Client"},
 
 		// Unknown actions: nothing is processed.

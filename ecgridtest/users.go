@@ -181,7 +181,8 @@ func (s *Server) Key(userID int) (string, bool) {
 }
 
 // Rotations returns how many times the user's key was rotated (by either API,
-// including rotations performed by faults with Apply or DropAfterApply).
+// including rotations performed by faults with Apply or DropAfterApply), and 0
+// if there is no such user.
 func (s *Server) Rotations(userID int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,5 +1,6 @@
 // This file implements "ecgrid fake-server", which serves the fake ECGrid
-// server of package ecgridtest until SIGINT or SIGTERM.
+// server of package ecgridtest until SIGINT or SIGTERM, for tests of programs
+// in any language.
 
 package main
 
@@ -7,55 +8,88 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
 
 	"github.com/ecgridkit/ecgrid"
 	"github.com/ecgridkit/ecgrid/ecgridtest"
 )
 
-// userSeeds collects repeated -user ID=KEY flags. Set never fails, so that
-// the flag package never echoes a key in an error message; the problems are
-// reported by check, without the keys.
+// seed is one -user flag: a user's key and, optionally, its login and password.
+type seed struct {
+	key, login, password string
+}
+
+// userSeeds collects repeated -user ID=KEY[,LOGIN:PASSWORD] flags. Set never
+// fails, so that the flag package never echoes a key or a password in an error
+// message; the problems are reported by check, without the secrets.
 type userSeeds struct {
-	keys map[int]string
-	errs []string
+	seeds map[int]seed
+	errs  []string
 }
 
 func (u *userSeeds) String() string { return "" } // never shows a key
 
 func (u *userSeeds) Set(v string) error {
-	idText, key, ok := strings.Cut(v, "=")
+	idText, rest, ok := strings.Cut(v, "=")
 	id, err := parseSeedID(idText)
-	switch {
-	case !ok:
-		u.errs = append(u.errs, "-user wants ID=KEY (the value has no '=')")
-	case err != nil:
+	if !ok {
+		u.errs = append(u.errs, "-user wants ID=KEY or ID=KEY,LOGIN:PASSWORD (the value has no '=')")
+		return nil
+	}
+	if err != nil {
 		u.errs = append(u.errs, "-user "+err.Error())
-	case key == "" || strings.TrimSpace(key) != key || strings.ContainsFunc(key, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return nil
+	}
+	key, account, hasAccount := strings.Cut(rest, ",")
+	login, password, hasColon := strings.Cut(account, ":")
+	switch {
+	case key == "" || strings.TrimSpace(key) != key || strings.ContainsFunc(key, isSpaceOrControl):
 		u.errs = append(u.errs, fmt.Sprintf("-user %d=…: the key is empty or contains white space or a control character", id))
-	case u.keys[id] != "":
-		u.errs = append(u.errs, fmt.Sprintf("-user %d is given more than once", id))
+	case hasAccount && !hasColon:
+		u.errs = append(u.errs, fmt.Sprintf("-user %d=…,…: want LOGIN:PASSWORD after the comma", id))
+	case hasAccount && (login == "" || strings.ContainsFunc(login, isSpaceOrControl)):
+		u.errs = append(u.errs, fmt.Sprintf("-user %d=…,…: the login is empty or contains white space or a control character", id))
+	case hasAccount && (password == "" || strings.ContainsFunc(password, unicode.IsControl)):
+		u.errs = append(u.errs, fmt.Sprintf("-user %d=…,…: the password is empty or contains a control character", id))
 	default:
-		if u.keys == nil {
-			u.keys = make(map[int]string)
+		if _, dup := u.seeds[id]; dup {
+			u.errs = append(u.errs, fmt.Sprintf("-user %d is given more than once", id))
+			return nil
 		}
-		u.keys[id] = key
+		if u.seeds == nil {
+			u.seeds = make(map[int]seed)
+		}
+		u.seeds[id] = seed{key: key, login: login, password: password}
 	}
 	return nil
 }
 
-// check reports the problems Set found, and keys shared by two users.
+func isSpaceOrControl(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
+
+// check reports the problems Set found, and keys or logins shared by two users.
 func (u *userSeeds) check() error {
 	errs := append([]string(nil), u.errs...)
-	owner := make(map[string]int)
+	keyOwner := make(map[string]int)
+	loginOwner := make(map[string]int)
 	for _, id := range u.ids() {
-		if other, dup := owner[u.keys[id]]; dup {
+		sd := u.seeds[id]
+		if other, dup := keyOwner[sd.key]; dup {
 			errs = append(errs, fmt.Sprintf("-user %d and -user %d have the same key", other, id))
 		}
-		owner[u.keys[id]] = id
+		keyOwner[sd.key] = id
+		if sd.login == "" {
+			continue
+		}
+		if other, dup := loginOwner[strings.ToLower(sd.login)]; dup {
+			errs = append(errs, fmt.Sprintf("-user %d and -user %d have the same login", other, id))
+		}
+		loginOwner[strings.ToLower(sd.login)] = id
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
@@ -65,8 +99,8 @@ func (u *userSeeds) check() error {
 
 // ids returns the seeded user IDs in increasing order.
 func (u *userSeeds) ids() []int {
-	ids := make([]int, 0, len(u.keys))
-	for id := range u.keys {
+	ids := make([]int, 0, len(u.seeds))
+	for id := range u.seeds {
 		ids = append(ids, id)
 	}
 	sort.Ints(ids)
@@ -97,23 +131,31 @@ func parseSeedID(s string) (int, error) {
 }
 
 // runFakeServer serves ecgridtest's fake on -addr until ctx ends (SIGINT or
-// SIGTERM), then stops it and returns 0. It prints "rest-url: URL" and
-// "soap-url: URL" on stdout; user IDs, never keys, on stderr.
+// SIGTERM), then stops it and returns 0. On stdout it prints "rest-url: URL",
+// "soap-url: URL", then one "user: id=ID level=LEVEL key=KEY [login=LOGIN]" line
+// per seeded user (the keys are the fake's, so a program in another language can
+// use them; a password is never printed). Progress goes to stderr.
 func (c *cli) runFakeServer(args []string) int {
 	stdout, stderr := c.stdout, c.stderr
 	var (
-		users  userSeeds
-		admins = adminIDs{}
-		addr   string
+		users       userSeeds
+		admins      = adminIDs{}
+		addr        string
+		sessionTTL  time.Duration
+		selfKeyRead bool
 	)
 	fs := flag.NewFlagSet("ecgrid fake-server", flag.ContinueOnError)
 	fs.StringVar(&addr, "addr", "127.0.0.1:0", "the `HOST:PORT` to listen on (port 0 picks a free port)")
-	fs.Var(&users, "user", "seed user `ID=KEY` (repeatable); the operator knows KEY, it is never printed")
-	fs.Var(admins, "admin", "make user `ID` a NetworkAdmin (repeatable); without -user ID=KEY it gets a random key that is never printed")
+	fs.Var(&users, "user", "seed user `ID=KEY[,LOGIN:PASSWORD]` (repeatable); with LOGIN:PASSWORD it can log in (the password is never printed)")
+	fs.Var(admins, "admin", "make user `ID` a NetworkAdmin (repeatable); without -user ID=… it gets a random key, printed on stdout")
+	fs.DurationVar(&sessionTTL, "session-ttl", 0, "`DURATION` of sessions, such as 30s (default 20m): REST tokens expire that long after issue, SOAP sessions that long after last use")
+	fs.BoolVar(&selfKeyRead, "self-key-read", false, "let a user read its own key (by default reading a key needs NetworkAdmin, as the vendor's REST reference says)")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: ecgrid fake-server [-addr HOST:PORT] [-user ID=KEY ...] [-admin ID ...]\n\n"+
-			"Serve a fake ECGrid (REST and SOAP) until SIGINT or SIGTERM. Prints \"rest-url: URL\" and\n"+
-			"\"soap-url: URL\" on stdout. For testing only: it keeps everything in memory.\n\nFlags (-flag or --flag):\n")
+		fmt.Fprint(fs.Output(), "Usage: ecgrid fake-server [-addr HOST:PORT] [-user ID=KEY[,LOGIN:PASSWORD] ...] [-admin ID ...]\n"+
+			"                          [-session-ttl DURATION] [-self-key-read]\n\n"+
+			"Serve a fake ECGrid (REST and SOAP) until SIGINT or SIGTERM. Prints \"rest-url: URL\",\n"+
+			"\"soap-url: URL\", then one \"user: id=ID level=LEVEL key=KEY [login=LOGIN]\" line per user on\n"+
+			"stdout. For testing only: it keeps everything in memory, and its keys are not secret.\n\nFlags (-flag or --flag):\n")
 		fs.PrintDefaults()
 	}
 	if code, stop := c.parseFlags(fs, args); stop {
@@ -121,6 +163,10 @@ func (c *cli) runFakeServer(args []string) int {
 	}
 	if err := users.check(); err != nil {
 		fmt.Fprintf(stderr, "ecgrid fake-server: %v\n", err)
+		return exitUsage
+	}
+	if sessionTTL < 0 {
+		fmt.Fprintf(stderr, "ecgrid fake-server: -session-ttl %s: want a positive duration\n", sessionTTL)
 		return exitUsage
 	}
 	host, _, err := net.SplitHostPort(addr)
@@ -134,15 +180,20 @@ func (c *cli) runFakeServer(args []string) int {
 
 	ctx, stop := c.netContext()
 	defer stop()
-	opts := []ecgridtest.Option{ecgridtest.WithAddr(addr)}
-	seeded := map[int]bool{}
+	opts := []ecgridtest.Option{ecgridtest.WithAddr(addr), ecgridtest.WithSessionTTL(sessionTTL)}
+	if selfKeyRead {
+		opts = append(opts, ecgridtest.WithSelfKeyRead())
+	}
+	all := map[int]bool{}
 	for _, id := range users.ids() {
-		opts = append(opts, ecgridtest.WithUser(ecgridtest.User{ID: id, Level: level(admins[id]), APIKey: users.keys[id]}))
-		seeded[id] = true
+		sd := users.seeds[id]
+		opts = append(opts, ecgridtest.WithUser(ecgridtest.User{ID: id, Level: level(admins[id]), APIKey: sd.key, Login: sd.login, Password: sd.password}))
+		all[id] = true
 	}
 	for id := range admins {
-		if !seeded[id] {
+		if !all[id] {
 			opts = append(opts, ecgridtest.WithUser(ecgridtest.User{ID: id, Level: ecgridtest.AuthLevelNetworkAdmin}))
+			all[id] = true
 		}
 	}
 	s, err := ecgridtest.Start(opts...)
@@ -152,29 +203,25 @@ func (c *cli) runFakeServer(args []string) int {
 	}
 	defer s.Close()
 
-	if _, err := fmt.Fprintf(stdout, "rest-url: %s\nsoap-url: %s\n", s.URL, s.SOAPURL); err != nil {
-		fmt.Fprintf(stderr, "ecgrid fake-server: %v\n", err)
-		return exitFailed
-	}
-	// os.Stdout is unbuffered: the two lines are out as soon as Fprintf returns.
-	all := map[int]bool{}
-	for id := range seeded {
-		all[id] = true
-	}
-	for id := range admins {
-		all[id] = true
-	}
+	var out strings.Builder
+	fmt.Fprintf(&out, "rest-url: %s\nsoap-url: %s\n", s.URL, s.SOAPURL)
 	ids := make([]int, 0, len(all))
 	for id := range all {
 		ids = append(ids, id)
 	}
 	sort.Ints(ids)
 	for _, id := range ids {
-		note := ""
-		if !seeded[id] {
-			note = " (random key, not shown)"
+		key, _ := s.Key(id)
+		fmt.Fprintf(&out, "user: id=%d level=%s key=%s", id, level(admins[id]), key)
+		if login := users.seeds[id].login; login != "" {
+			fmt.Fprintf(&out, " login=%s", login)
 		}
-		fmt.Fprintf(stderr, "ecgrid fake-server: user %d, %s%s\n", id, level(admins[id]), note)
+		out.WriteString("\n")
+	}
+	// One write: os.Stdout is unbuffered, so the lines are out as soon as it returns.
+	if _, err := io.WriteString(stdout, out.String()); err != nil {
+		fmt.Fprintf(stderr, "ecgrid fake-server: %v\n", err)
+		return exitFailed
 	}
 	fmt.Fprintln(stderr, "ecgrid fake-server: serving; stop with SIGINT or SIGTERM")
 

@@ -249,11 +249,15 @@ func spreadOf(v []float64) spread {
 	return spread{median(v), slices.Min(v), slices.Max(v)}
 }
 
-func (s spread) String() string {
+func (s spread) String() string { return s.format(2) }
+
+// format prints the spread with the given decimals; allocation ratios take
+// 3, since they barely vary and their targets are checked to the third.
+func (s spread) format(decimals int) string {
 	if math.IsNaN(s.med) {
 		return "-"
 	}
-	return fmt.Sprintf("%.2f× [%.2f–%.2f]", s.med, s.min, s.max)
+	return fmt.Sprintf("%.*f× [%.*f–%.*f]", decimals, s.med, decimals, s.min, decimals, s.max)
 }
 
 func pick(rs []round, f func(round) float64) []float64 {
@@ -347,16 +351,16 @@ func report(w io.Writer, d *data, md bool) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Paired ratios: run i of the first ÷ run i of the second, within one round;")
 	fmt.Fprintln(w, "median [min–max] of the per-round ratios; the target is checked on the medians.")
-	fmt.Fprintf(w, "  %-24s %3s %-20s %-20s %-24s %s\n", "pair", "n", "time", "B/op", "allocs/op", "target")
+	fmt.Fprintf(w, "  %-24s %3s %-20s %-20s %-27s %s\n", "pair", "n", "time", "B/op", "allocs/op", "target")
 	few := false
 	for _, p := range ps {
 		rs := paired(d, p)
 		few = few || len(rs) < minRounds
-		allocs := spreadOf(pick(rs, func(r round) float64 { return r.allocs })).String()
+		allocs := spreadOf(pick(rs, func(r round) float64 { return r.allocs })).format(3)
 		if len(rs) > 0 {
 			allocs += fmt.Sprintf(" %+.0f", median(pick(rs, func(r round) float64 { return r.dallocs })))
 		}
-		fmt.Fprintf(w, "  %-24s %3d %-20s %-20s %-24s %s\n", p.label, len(rs),
+		fmt.Fprintf(w, "  %-24s %3d %-20s %-20s %-27s %s\n", p.label, len(rs),
 			spreadOf(pick(rs, func(r round) float64 { return r.time })),
 			spreadOf(pick(rs, func(r round) float64 { return r.bytes })),
 			allocs, verdict(p, rs))
@@ -373,6 +377,9 @@ func report(w io.Writer, d *data, md bool) {
 		fmt.Fprintf(w, "  %-24s %3d %.1f µs/op, %.0f allocs/op; New < 50 µs: %s\n", "New", len(s), ns/1000,
 			median(d.values("BenchmarkNew", "allocs/op")), word)
 	}
+	for _, o := range outliers(d) {
+		fmt.Fprintf(w, "\nbenchratio: %s\n", o)
+	}
 	if few {
 		fmt.Fprintf(w, "\nbenchratio: some pairs have fewer than %d paired rounds: their ranges say little.\n", minRounds)
 	}
@@ -380,6 +387,27 @@ func report(w io.Writer, d *data, md bool) {
 		fmt.Fprintln(w)
 		markdown(w, d, ps)
 	}
+}
+
+// outlierFactor is how many times its benchmark's median a run's ns/op must
+// be to be reported as a stall of the machine.
+const outlierFactor = 5
+
+// outliers describes the runs whose ns/op is far above their benchmark's
+// median: the machine stalled in that round. They stay in the figures (the
+// range shows them); the warning says where they come from.
+func outliers(d *data) []string {
+	var out []string
+	for _, name := range d.names {
+		med := median(d.values(name, "ns/op"))
+		for _, s := range d.slots(name) {
+			if v, ok := d.runs[name][s]["ns/op"]; ok && med > 0 && v > outlierFactor*med {
+				out = append(out, fmt.Sprintf("round %d: %s took %.0f ns/op, %.0f× its median: the machine stalled; rerun for figures to publish",
+					s.round+1, name, v, v/med))
+			}
+		}
+	}
+	return out
 }
 
 // connsAndLatency describes the connections and median latencies of both
@@ -422,7 +450,7 @@ func markdown(w io.Writer, d *data, ps []pair) {
 			continue
 		}
 		base, sdk := describe(d, p.den), describe(d, p.num)
-		allocs := spreadOf(pick(rs, func(r round) float64 { return r.allocs })).String() +
+		allocs := spreadOf(pick(rs, func(r round) float64 { return r.allocs })).format(3) +
 			fmt.Sprintf(" (%+.0f)", median(pick(rs, func(r round) float64 { return r.dallocs })))
 		v := verdict(p, rs)
 		if v == "" {

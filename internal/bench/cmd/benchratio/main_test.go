@@ -206,12 +206,23 @@ func TestReport(t *testing.T) {
 		"p50 latency: sdk 160.0 ms, hand 40.0 ms, ratio 4.00× [3.00–5.00]",
 		"New < 50 µs: met",
 		"fewer than 8 paired rounds",
-		"| REST GenerateAPIKey: SDK ÷ hand | 50.0 µs, 85 allocs | 55.0 µs, 111 allocs | 1.10× [1.10–1.20] | 1.31× [1.31–1.31] (+26) |",
+		"| REST GenerateAPIKey: SDK ÷ hand | 50.0 µs, 85 allocs | 55.0 µs, 111 allocs | 1.10× [1.10–1.20] | 1.306× [1.306–1.306] (+26) |",
 		"| 512 goroutines, 20 ms server: SDK ÷ hand | 86.0 µs, 136 allocs, 13000 conns, p50 40.0 ms | 344.0 µs, 111 allocs, 64 conns, p50 160.0 ms | 4.00× [4.00–4.00] |",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+	if strings.Contains(out.String(), "stalled") {
+		t.Errorf("the sample has no stalled run:\n%s", out.String())
+	}
+	stalled := strings.Replace(sample, "88000 ns/op", "880000 ns/op", 1)
+	out.Reset()
+	if code := run(nil, strings.NewReader(stalled), &out, &errs); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	if want := "round 2: BenchmarkREST/impl=sdk took 880000 ns/op, 16× its median: the machine stalled"; !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
 	}
 	if code := run(nil, strings.NewReader("PASS\n"), &out, &errs); code != 2 {
 		t.Errorf("no benchmark lines: exit %d, want 2", code)
