@@ -10,7 +10,7 @@
 //	ecgrid whoami          [-transport rest|soap] [-rest-url URL] [-soap-url URL] [-soap-version 1.1|1.2] [-timeout DUR]
 //	ecgrid migrate -out FILE [-soap-url URL] [-rest-url URL] [-soap-version 1.1|1.2] [-rotate] [-force] [-yes] [-timeout DUR]
 //	ecgrid demo
-//	ecgrid fake-server [-addr HOST:PORT] [-user ID=KEY ...] [-admin ID ...]
+//	ecgrid fake-server [-addr HOST:PORT] [-user ID=KEY[,LOGIN:PASSWORD] ...] [-admin ID ...] [-session-ttl DUR] [-self-key-read]
 //	ecgrid help [COMMAND] | -h | --help
 //	ecgrid version | -version | --version
 //
@@ -120,7 +120,7 @@ const topUsage = `Usage:
   ecgrid whoami          [-transport rest|soap] [-rest-url URL] [-soap-url URL] [-soap-version 1.1|1.2] [-timeout DUR]
   ecgrid migrate -out FILE [-soap-url URL] [-rest-url URL] [-soap-version 1.1|1.2] [-rotate] [-force] [-yes] [-timeout DUR]
   ecgrid demo
-  ecgrid fake-server [-addr HOST:PORT] [-user ID=KEY ...] [-admin ID ...]
+  ecgrid fake-server [-addr HOST:PORT] [-user ID=KEY[,LOGIN:PASSWORD] ...] [-admin ID ...] [-session-ttl DUR] [-self-key-read]
   ecgrid help [COMMAND]
   ecgrid version
 
