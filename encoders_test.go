@@ -98,6 +98,24 @@ func fill(v reflect.Value, prefix string) []string {
 	return secrets
 }
 
+// holdsSecret reports whether t has a field that holds a secret itself
+// (not through a pointer to another type, which redacts on its own).
+func holdsSecret(t reflect.Type) bool {
+	if t.Kind() != reflect.Struct {
+		return false
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.IsExported() && f.Type.Kind() == reflect.String && secretField.MatchString(f.Name) ||
+			f.Type.Kind() == reflect.Struct && holdsSecret(f.Type) {
+			return true
+		}
+	}
+	return false
+}
+
+func is[I any](v any) bool { _, ok := v.(I); return ok }
+
 // encodings returns v through every encoder users log with.
 func encodings(v any) map[string]string {
 	out := map[string]string{}
@@ -107,12 +125,19 @@ func encodings(v any) map[string]string {
 	if b, err := json.Marshal(v); err == nil {
 		out["json"] = string(b)
 	}
-	if b, err := xml.Marshal(struct {
+	// An encoder that fails (on a func field, say) may have written secrets
+	// first: keep what it wrote either way.
+	var x bytes.Buffer
+	enc := xml.NewEncoder(&x)
+	_ = enc.Encode(struct {
 		XMLName xml.Name `xml:"v"`
 		V       any
-	}{V: v}); err == nil {
-		out["xml"] = string(b)
-	}
+	}{V: v})
+	_ = enc.Flush()
+	out["xml"] = x.String()
+	var jb bytes.Buffer
+	_ = json.NewEncoder(&jb).Encode(v)
+	out["json encoder"] = jb.String()
 	var j, txt bytes.Buffer
 	slog.New(slog.NewJSONHandler(&j, nil)).Info("m", "v", v)
 	slog.New(slog.NewTextHandler(&txt, nil)).Info("m", "v", v)
@@ -178,6 +203,23 @@ func TestNoSecretThroughAnyEncoder(t *testing.T) {
 			v := reflect.New(reflect.TypeOf(sample)).Elem()
 			v.Set(reflect.ValueOf(sample))
 			secrets := fill(v, strings.ReplaceAll(name, ".", "_"))
+			if holdsSecret(v.Type()) {
+				// A type that holds a secret redacts itself in every encoder,
+				// not by luck of how an encoder falls back.
+				x := v.Interface()
+				for _, i := range []struct {
+					name string
+					ok   bool
+				}{{"fmt.Formatter", is[fmt.Formatter](x)}, {"json.Marshaler", is[json.Marshaler](x)},
+					{"xml.Marshaler", is[xml.Marshaler](x)}, {"slog.LogValuer", is[slog.LogValuer](x)}} {
+					assert.True(t, i.ok, "%s holds a secret but is not a %s", name, i.name)
+				}
+				if lv, ok := x.(slog.LogValuer); ok {
+					for _, s := range secrets {
+						assert.NotContains(t, fmt.Sprint(lv.LogValue().Resolve()), s, "LogValue")
+					}
+				}
+			}
 			for _, x := range []any{v.Interface(), v.Addr().Interface()} {
 				for enc, out := range encodings(x) {
 					for _, s := range append(secrets, "S3CR3T") {
@@ -241,25 +283,51 @@ func realErrors(t *testing.T, srv *ecgridtest.Server) map[string]struct {
 		Persist: func(_ context.Context, k string) error { panicKey = k; panic(errors.New("vault exploded: " + k)) }})
 	var pe *ecgrid.PanicError
 	require.ErrorAs(t, panicErr, &pe)
+	var panicKey2 string
+	_, panicStrErr := c.RotateAPIKey(context.Background(), 42, ecgrid.RotateOptions{
+		Persist: func(_ context.Context, k string) error { panicKey2 = k; panic("vault exploded: " + k) }})
+	var pe2 *ecgrid.PanicError
+	require.ErrorAs(t, panicStrErr, &pe2)
 	out := map[string]struct {
 		err     error
 		secrets []string
 	}{
-		"persist":     {persistErr, []string{newKey}},
-		"panic":       {panicErr, []string{panicKey}},
-		"panic value": {pe, []string{panicKey}},
-		"panic deref": {*pe, []string{panicKey}},
+		"persist":            {persistErr, []string{newKey}},
+		"panic":              {panicErr, []string{panicKey}},
+		"panic value":        {pe, []string{panicKey}},
+		"panic deref":        {*pe, []string{panicKey}},
+		"panic string":       {panicStrErr, []string{panicKey2}},
+		"panic string value": {pe2, []string{panicKey2}},
+		"panic string deref": {*pe2, []string{panicKey2}},
 	}
 	for _, tc := range transports {
+		// The only credential of the client: a bearer token on REST (an
+		// API key beside it would be sent instead), a session on SOAP.
 		bearer := "S3CR3T-token-1"
-		opts := []ecgrid.Option{ecgrid.WithBearerToken(bearer)}
+		copts := []ecgrid.Option{ecgrid.WithBearerToken(bearer), ecgrid.WithRESTURL(echo.URL),
+			ecgrid.WithRetryPolicy(ecgrid.RetryPolicy{MaxAttempts: 1})}
 		if tc.version != "" {
-			opts = []ecgrid.Option{ecgrid.WithSessionID(bearer)}
+			copts = []ecgrid.Option{ecgrid.WithSessionID(bearer), ecgrid.WithSOAPURL(echo.URL + "/soap"),
+				ecgrid.WithTransport(ecgrid.SOAP), ecgrid.WithSOAPVersion(ecgrid.SOAPVersion(tc.version)),
+				ecgrid.WithRetryPolicy(ecgrid.RetryPolicy{MaxAttempts: 1})}
 		}
-		bc := clientFor(t, tc, echo.URL, opts...)
-		_, err := bc.Users().GetAPIKey(context.Background(), 42)
+		bc, err := ecgrid.New(copts...)
+		require.NoError(t, err)
+		_, err = bc.Users().GetAPIKey(context.Background(), 42)
 		require.Error(t, err)
 		out["credential/"+tc.name] = struct {
+			err     error
+			secrets []string
+		}{err, []string{bearer}}
+		_, err = bc.Sessions().WhoAmI(context.Background())
+		require.Error(t, err)
+		out["credential whoami/"+tc.name] = struct {
+			err     error
+			secrets []string
+		}{err, []string{bearer}}
+		err = bc.Sessions().Logout(context.Background(), ecgrid.Session{Token: bearer, Transport: bc.Transport()})
+		require.Error(t, err)
+		out["credential logout/"+tc.name] = struct {
 			err     error
 			secrets []string
 		}{err, []string{bearer}}

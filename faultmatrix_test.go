@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -90,9 +91,14 @@ func onGenerate(apply bool, answer responder) frontFunc {
 
 // faultWithCode answers a SOAP fault with a fault code as given, and the
 // REST error envelope of a server failure.
-func faultWithCode(code string) responder {
+func faultWithCode(code string) responder { return faultWithCodes(code, "Authentication") }
+
+// faultWithCodes answers a SOAP fault with a fault code and an
+// ECGridOSSOAPErrorCode as given, and the REST error envelope of a server
+// failure.
+func faultWithCodes(code, errorCode string) responder {
 	return split(apiError(500, "InternalError", "", "", "boom"), func(w http.ResponseWriter, _ *http.Request, v string) {
-		doc := soapFaultDoc(v, "Client", "Authentication", "odd fault")
+		doc := soapFaultDoc(v, "Client", errorCode, "odd fault")
 		doc = strings.Replace(doc, "soap:Client", code, 1)
 		doc = strings.Replace(doc, "soap12:Sender", code, 1)
 		write(w, 500, soapContentType(v), doc)
@@ -132,6 +138,30 @@ func tlsRecordAfterApplying(fakeURL string) http.HandlerFunc {
 		}
 	}
 }
+
+// failAfterSending sends a GenerateAPIKey call (the server applies it) and
+// then fails it with an error that looks as if no connection was had: a
+// RoundTripper that retries with a connection of its own, say. Other calls go
+// through.
+type failAfterSending struct {
+	rt  http.RoundTripper
+	err error
+}
+
+func (f failAfterSending) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := f.rt.RoundTrip(r)
+	if err != nil || !isGenerate(r) {
+		return resp, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return nil, f.err
+}
+
+var (
+	dialError = &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}
+	dnsError  = &net.DNSError{Err: "no such host", Name: "rest.ecgrid.invalid", IsNotFound: true}
+)
 
 // lateApply holds a GenerateAPIKey until the client gives up, and applies
 // it 600 ms later.
@@ -189,6 +219,12 @@ var matrix = []matrixRow{
 	{name: "fault soap:server after rotating", front: onGenerate(true, faultWithCode("soap:server")), kind: ecgrid.ErrServer, generate: unknown, get: ok},
 	{name: "fault soap:Server soap:Client after rotating", front: onGenerate(true, faultWithCode("soap:Server soap:Client")), kind: ecgrid.ErrServer, generate: unknown, get: ok},
 	{name: "fault without a code after rotating", front: onGenerate(true, faultWithCode("")), kind: ecgrid.ErrServer, generate: unknown, get: ok},
+	{name: "fault without a code, unknown error code, after rotating", front: onGenerate(true, faultWithCodes("", "99")), kind: ecgrid.ErrServer, generate: unknown, get: ok},
+	{name: "fault soap:client (lower case) after rotating", front: onGenerate(true, faultWithCodes("soap:client", "InvalidParameter")), kind: ecgrid.ErrServer, generate: unknown, get: ok},
+	{name: "dial error after sending", fault: fault(ecgridtest.Fault{Op: "GenerateAPIKey"}),
+		client: func() *http.Client { return &http.Client{Transport: failAfterSending{&http.Transport{}, dialError}} }, kind: ecgrid.ErrUnavailable, generate: unknown, get: ok},
+	{name: "DNS error after sending", fault: fault(ecgridtest.Fault{Op: "GenerateAPIKey"}),
+		client: func() *http.Client { return &http.Client{Transport: failAfterSending{&http.Transport{}, dnsError}} }, kind: ecgrid.ErrUnavailable, generate: unknown, get: ok},
 	{name: "result and Client fault after rotating", front: onGenerate(true, resultAndFault), kind: ecgrid.ErrBadResponse, generate: unknown, get: ok},
 	{name: "Server fault with a refusal code, not rotated", front: onGenerate(false, split(apiError(500, "AccessDenied", "", "", "x"),
 		func(w http.ResponseWriter, _ *http.Request, v string) {

@@ -65,7 +65,15 @@ func TestInformationalFinalAnswer(t *testing.T) {
 			})
 			c := clientFor(t, tc, s.URL, ecgrid.WithTimeout(2*time.Second))
 			start := time.Now()
-			_, err := c.Users().GenerateAPIKey(context.Background(), 42)
+			done := make(chan error, 1)
+			go func() { _, err := c.Users().GenerateAPIKey(context.Background(), 42); done <- err }()
+			var err error
+			select { // a watchdog: a call that hangs fails here, named
+			case err = <-done:
+			case <-time.After(10 * time.Second):
+				once.Do(func() { close(release) })
+				t.Fatal("the call waited for the server to close the connection")
+			}
 			assert.Less(t, time.Since(start), 2*time.Second, "the call must not wait for the server to close")
 			require.ErrorIs(t, err, ecgrid.ErrBadResponse)
 			assert.ErrorIs(t, err, ecgrid.ErrOutcomeUnknown)

@@ -288,12 +288,13 @@ func TestRotateWithFallback(t *testing.T) {
 	noREST := newServer(t, func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
 	c := userClient(t, transportCase{"rest", ""}, userKey, noREST.URL, srv.SOAPURL, ecgrid.WithSOAPFallback())
 	admin := ecgrid.Credentials{APIKey: adminKey}
-	r, err := c.RotateAPIKey(context.Background(), 42, ecgrid.RotateOptions{Self: true, Recovery: &admin})
+	r, err := c.RotateAPIKey(context.Background(), 42, ecgrid.RotateOptions{Self: true, Recovery: &admin, Verify: true})
 	require.NoError(t, err)
 	current, _ := srv.Key(42)
 	assert.Equal(t, current, r.Key)
 	assert.True(t, r.Recovered)
 	assert.True(t, r.Switched)
+	assert.True(t, r.Verified, "verified through the fallback")
 }
 
 // TestNotSentContextErrorNotRetried: a per-attempt timeout that ends the

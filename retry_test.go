@@ -277,3 +277,41 @@ func TestSOAPFallbackBothFail(t *testing.T) {
 	assert.Equal(t, ecgrid.REST, e.Fallback.Transport)
 	assert.Contains(t, err.Error(), "before the fallback to SOAP")
 }
+
+// TestNoFallbackOnCredentialFailure: a REST call refused before sending for
+// its credential (a provider that gives only a SOAP session ID) is not a
+// REST outage: it does not fall back to SOAP.
+func TestNoFallbackOnCredentialFailure(t *testing.T) {
+	restSrv := newServer(t, func(w http.ResponseWriter, r *http.Request) { success(testNewKey)(w, r, "") })
+	soapSrv := newServer(t, func(w http.ResponseWriter, r *http.Request) { success(testNewKey)(w, r, "1.1") })
+	c, err := ecgrid.New(ecgrid.WithCredentialsProvider(ecgrid.StaticProvider(ecgrid.Credentials{SessionID: testSessionID})),
+		ecgrid.WithRESTURL(restSrv.URL), ecgrid.WithSOAPURL(soapSrv.URL), ecgrid.WithSOAPFallback())
+	require.NoError(t, err)
+	_, err = c.Users().GenerateAPIKey(context.Background(), 42)
+	require.ErrorIs(t, err, ecgrid.ErrInvalidInput)
+	var e *ecgrid.Error
+	require.ErrorAs(t, err, &e)
+	assert.Nil(t, e.Fallback)
+	assert.Equal(t, ecgrid.REST, e.Transport)
+	assert.Zero(t, restSrv.hits.Load())
+	assert.Zero(t, soapSrv.hits.Load(), "no fallback")
+}
+
+// TestDefaultBackoffHonoursRetryAfter: with the default backoff, a 429
+// asking for one second is retried no sooner.
+func TestDefaultBackoffHonoursRetryAfter(t *testing.T) {
+	var mu sync.Mutex
+	var at []time.Time
+	answer, _ := sequence(both(429, "text/plain", "slow down", "Retry-After", "1"), success(testNewKey))
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		at = append(at, time.Now())
+		mu.Unlock()
+		answer(w, r, versionOf(r))
+	})
+	c := clientFor(t, transports[0], s.URL, ecgrid.WithRetryPolicy(ecgrid.DefaultRetryPolicy()))
+	_, err := c.Users().GenerateAPIKey(context.Background(), 42)
+	require.NoError(t, err)
+	require.Len(t, at, 2)
+	assert.GreaterOrEqual(t, at[1].Sub(at[0]), time.Second, "the wait the service asked for")
+}

@@ -106,6 +106,10 @@ func TestRotateAPIKey(t *testing.T) {
 					assert.Equal(t, cs.unknown, errors.Is(err, ecgrid.ErrOutcomeUnknown), "%v", err)
 					assertNoSecret(t, err.Error())
 					assert.NotContains(t, err.Error(), current, "the new key must not be in the error")
+					if cs.wantErr == ecgrid.ErrVerify {
+						assert.Contains(t, err.Error(), "the verification read failed", "the cause is kept")
+						assert.Contains(t, err.Error(), "unauthorized")
+					}
 				}
 				assert.Equal(t, cs.rotated, current != userKey, "server rotated")
 				assert.Equal(t, cs.rotated && (cs.wantErr == nil || !cs.unknown), r.Rotated, "Rotated")

@@ -198,7 +198,15 @@ type endlessReader struct {
 	read atomic.Int64
 }
 
+// endlessLimit is where an endless stdin gives up, so that a prompt that
+// reads without bound fails the test (it read too much) instead of
+// hanging it.
+const endlessLimit = 16 << 20
+
 func (r *endlessReader) Read(p []byte) (int, error) {
+	if r.read.Load() >= endlessLimit {
+		return 0, io.EOF
+	}
 	for i := range p {
 		p[i] = r.b
 	}
