@@ -456,3 +456,30 @@ func prefixLengths(n int) []int {
 	}
 	return out
 }
+
+// FuzzEnvelopeFastPath checks that the hand-written reader of the common
+// envelope shape agrees with encoding/json whenever it accepts an answer.
+func FuzzEnvelopeFastPath(f *testing.F) {
+	for _, s := range []string{
+		`{"success":true,"data":"k","errorCode":"","message":""}`,
+		` { "data" : null , "success" : false , "errorCode" : "InvalidAPIKey", "message": "no" } `,
+		`{"success":true,"data":"a","data":"b"}`, `{"Success":true}`, `{}`, `{"success":true}x`,
+		`{"success":true,"data":{"token":"t"}}`, `{"message":null,"errorCode":null}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var fast envelope
+		if !utf8.Valid(body) || !fastEnvelope(body, &fast) { // parse checks UTF-8 first
+			return
+		}
+		var slow envelope
+		if err := json.Unmarshal(body, &slow); err != nil {
+			t.Fatalf("the fast path accepted what encoding/json refuses (%v): %q", err, body)
+		}
+		if (fast.Success == nil) != (slow.Success == nil) || fast.Success != nil && *fast.Success != *slow.Success ||
+			string(fast.Data) != string(slow.Data) || fast.ErrorCode != slow.ErrorCode || fast.Message != slow.Message {
+			t.Fatalf("fast %+v, encoding/json %+v: %q", fast, slow, body)
+		}
+	})
+}

@@ -317,7 +317,7 @@ func (c *Client) parse(op string, status int, h http.Header, body []byte, out an
 	}
 	var env envelope
 	// encoding/json turns invalid UTF-8 into U+FFFD: such a body is not trusted.
-	isEnvelope := utf8.Valid(body) && json.Unmarshal(body, &env) == nil && env.Success != nil
+	isEnvelope := utf8.Valid(body) && decodeEnvelope(body, &env) && env.Success != nil
 	if isEnvelope && *env.Success && ok2xx {
 		if strings.TrimSpace(env.ErrorCode) != "" {
 			// Success and an error at once: which is true is unknown.

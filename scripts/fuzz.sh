@@ -15,6 +15,7 @@ fuzztime="${FUZZTIME:-10s}"
 targets=(
 	"./soap/ FuzzSOAPAnswer"
 	"./rest/ FuzzRESTEnvelope"
+	"./rest/ FuzzEnvelopeFastPath"
 )
 
 for entry in "${targets[@]}"; do
