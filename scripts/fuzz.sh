@@ -14,6 +14,7 @@ cd "$root"
 fuzztime="${FUZZTIME:-10s}"
 targets=(
 	"./soap/ FuzzSOAPAnswer"
+	"./soap/ FuzzFastParse"
 	"./rest/ FuzzRESTEnvelope"
 	"./rest/ FuzzEnvelopeFastPath"
 )

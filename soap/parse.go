@@ -148,13 +148,13 @@ const (
 // read turns one answer into a (on success) or an *Error. It is the
 // transport's single reader of answers.
 func read(p *prepared, a *answer, status int, h http.Header, body []byte, secrets []string) error {
-	return readFrom(p, a, status, h, bytes.NewReader(wire.TrimBOM(body)), secrets)
-}
-
-// readFrom is read of a body already trimmed of a byte order mark.
-func readFrom(p *prepared, a *answer, status int, h http.Header, body io.Reader, secrets []string) error {
 	var r reading
-	perr := parse(&r, body, p.response, p.result, p.name == OpWhoAmI)
+	var perr error
+	body = wire.TrimBOM(body)
+	if !fastParse(&r, body, p.response, p.result, p.name == OpWhoAmI) {
+		r = reading{}
+		perr = parse(&r, bytes.NewReader(body), p.response, p.result, p.name == OpWhoAmI)
+	}
 	ok2xx := status >= 200 && status <= 299
 	e := &Error{Op: p.name, StatusCode: status}
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {

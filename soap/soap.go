@@ -367,7 +367,7 @@ func (c *Client) send(ctx context.Context, p *prepared, a *answer, secrets []str
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		return &Error{Op: p.name, StatusCode: resp.StatusCode, Problem: wire.RedirectMessage(resp.Header.Get("Location"), c.endpoint, secrets...)}
 	}
-	return readFrom(p, a, resp.StatusCode, resp.Header, buf.Reader(wire.TrimBOM(buf.Bytes())), secrets)
+	return read(p, a, resp.StatusCode, resp.Header, buf.Bytes(), secrets)
 }
 
 // namespace holds the operations prepared for one operation namespace.

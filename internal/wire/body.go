@@ -20,14 +20,6 @@ var ErrBodyTooLarge = fmt.Errorf("the response body is larger than %d bytes", Ma
 type Body struct {
 	bytes.Buffer
 	lr io.LimitedReader
-	rd bytes.Reader
-}
-
-// Reader returns a reader of p (the Body's bytes, or a part of them), held
-// in the Body: valid until Release.
-func (b *Body) Reader(p []byte) *bytes.Reader {
-	b.rd.Reset(p)
-	return &b.rd
 }
 
 var bodyPool = sync.Pool{New: func() any { return new(Body) }}
@@ -44,7 +36,6 @@ func NewBody() *Body {
 func (b *Body) Release() {
 	if b.Cap() <= 64<<10 {
 		b.lr.R = nil
-		b.rd.Reset(nil)
 		bodyPool.Put(b)
 	}
 }
