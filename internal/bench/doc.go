@@ -20,7 +20,7 @@
 //     (fast_test.go: what a careful engineer writes when the call is hot: a
 //     prepared envelope, prepared header values, a pooled bounded answer
 //     buffer, a streaming xml.Decoder.RawToken loop), and impl=sdk. The
-//     fast side is the floor: the SDK's target is ≤ 1.05× of it.
+//     SDK's target is ≤ 1.05× of the fast side.
 //   - REST401, SOAP11Fault, SOAP12Fault: the SDK's error paths, impl=sdk
 //     only, with a credential the server refuses and no retries (one call,
 //     one request, which the benchmark checks): HTTP 401 InvalidAPIKey, and
