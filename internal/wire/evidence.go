@@ -16,6 +16,9 @@ type Evidence struct {
 	// Evidence serves one request after another) and the flags below.
 	state atomic.Uint64
 	trace httptrace.ClientTrace
+	// pooled is true for an Evidence the pool made. Only those go back to
+	// it: the trace of any other was composed with the caller's hooks.
+	pooled bool
 }
 
 const (
@@ -25,34 +28,34 @@ const (
 	flags = 1<<32 - 1 // the low half of state
 )
 
-// evidences maps the trace of every pooled Evidence to it, so that the
-// default transport's dialer can tell whether the request it dials for
-// still needs a connection.
-var evidences sync.Map // *httptrace.ClientTrace -> *Evidence
+// evidenceKey is the context key under which Trace stores the Evidence, so
+// that the default transport's dialer can tell whether the request it dials
+// for still needs a connection.
+type evidenceKey struct{}
 
-func newEvidence(register bool) *Evidence {
-	e := &Evidence{}
+func newEvidence(pooled bool) *Evidence {
+	e := &Evidence{pooled: pooled}
 	e.trace.GetConn = func(string) { e.state.Or(askedConn) }
 	e.trace.GotConn = func(httptrace.GotConnInfo) { e.state.Or(gotConn) }
-	if register {
-		evidences.Store(&e.trace, e)
-	}
 	return e
 }
 
 var evidencePool = sync.Pool{New: func() any { return newEvidence(true) }}
 
 // Trace returns a context that reports to an Evidence, and the Evidence.
-// Call Release once an answer has come.
+// Call Release once an answer has come; an Evidence of a call that got no
+// answer is simply dropped.
 func Trace(ctx context.Context) (context.Context, *Evidence) {
+	var e *Evidence
 	if httptrace.ContextClientTrace(ctx) != nil {
-		// The caller traces too: WithClientTrace composes the two traces
-		// into ours, so it can't be a pooled one.
-		e := newEvidence(false)
-		return httptrace.WithClientTrace(ctx, &e.trace), e
+		// The caller traces too: WithClientTrace composes the caller's
+		// hooks into our trace, so this Evidence must never be pooled.
+		e = newEvidence(false)
+	} else {
+		e = evidencePool.Get().(*Evidence)
+		e.state.Store((e.state.Load()>>32 + 1) << 32) // a new generation, no flags
 	}
-	e := evidencePool.Get().(*Evidence)
-	e.state.Store((e.state.Load()>>32 + 1) << 32) // a new generation, no flags
+	ctx = context.WithValue(ctx, evidenceKey{}, e)
 	return httptrace.WithClientTrace(ctx, &e.trace), e
 }
 
@@ -64,27 +67,25 @@ func Trace(ctx context.Context) (context.Context, *Evidence) {
 // obtained — the request may have been sent.
 func (e *Evidence) NotSent() bool { return e.state.Load()&flags == askedConn }
 
-// Release returns e to the pool. Call it only once an answer has come: the
-// request is then over, and its hooks don't fire again.
+// Release returns e to the pool if the pool made it; an Evidence whose
+// trace was composed with the caller's hooks is left to the garbage
+// collector. Call it only once an answer has come: the request is then
+// over, and its hooks don't fire again.
 func (e *Evidence) Release() {
-	if e != nil {
+	if e != nil && e.pooled {
 		evidencePool.Put(e)
 	}
 }
 
 // waiting returns a function reporting whether the request behind ctx, as
 // it is now, still waits for a connection; ok is false when ctx carries no
-// Evidence.
+// Evidence. The generation taken now tells a later request of a pooled
+// Evidence from this one.
 func waiting(ctx context.Context) (still func() bool, ok bool) {
-	tr := httptrace.ContextClientTrace(ctx)
-	if tr == nil {
+	e, _ := ctx.Value(evidenceKey{}).(*Evidence)
+	if e == nil {
 		return nil, false
 	}
-	v, found := evidences.Load(tr)
-	if !found {
-		return nil, false
-	}
-	e := v.(*Evidence)
 	gen := e.state.Load() >> 32
 	return func() bool {
 		s := e.state.Load()
