@@ -287,9 +287,8 @@ func (c *Client) do(ctx context.Context, op, method, u, header, value string, bo
 	buf, rerr := wire.ReadBody(raw.Body)
 	defer buf.Release()
 	if rerr != nil {
-		e := &Error{Op: op, StatusCode: raw.StatusCode, Problem: "the answer could not be read", Err: rerr}
-		e.RetryAfter = wire.ParseRetryAfter(raw.Header.Get("Retry-After"), time.Now())
-		return "", e
+		return "", &Error{Op: op, StatusCode: raw.StatusCode, Problem: "the answer could not be read", Err: rerr,
+			RetryAfter: wire.RetryAfter(raw.StatusCode, raw.Header, time.Now())}
 	}
 	return c.parse(op, raw.StatusCode, raw.Header, buf.Bytes(), out, secrets)
 }
@@ -329,10 +328,7 @@ func (c *Client) parse(op string, status int, h http.Header, body []byte, out an
 		}
 		return "", &Error{Op: op, StatusCode: status, Problem: problem}
 	}
-	e := &Error{Op: op, StatusCode: status}
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		e.RetryAfter = wire.ParseRetryAfter(h.Get("Retry-After"), time.Now())
-	}
+	e := &Error{Op: op, StatusCode: status, RetryAfter: wire.RetryAfter(status, h, time.Now())}
 	switch {
 	case isEnvelope && !*env.Success:
 		e.Envelope = true

@@ -156,10 +156,7 @@ func read(p *prepared, a *answer, status int, h http.Header, body []byte, secret
 		perr = parse(&r, bytes.NewReader(body), p.response, p.result, p.name == OpWhoAmI)
 	}
 	ok2xx := status >= 200 && status <= 299
-	e := &Error{Op: p.name, StatusCode: status}
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		e.RetryAfter = wire.ParseRetryAfter(h.Get("Retry-After"), time.Now())
-	}
+	e := &Error{Op: p.name, StatusCode: status, RetryAfter: wire.RetryAfter(status, h, time.Now())}
 	switch {
 	case perr == nil && r.fault && r.hasResult:
 		e.Problem = "the answer holds both a result and a fault"

@@ -362,7 +362,7 @@ func (c *Client) send(ctx context.Context, p *prepared, a *answer, secrets []str
 	defer buf.Release()
 	if rerr != nil {
 		return &Error{Op: p.name, StatusCode: resp.StatusCode, Problem: "the answer could not be read", Err: rerr,
-			RetryAfter: wire.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+			RetryAfter: wire.RetryAfter(resp.StatusCode, resp.Header, time.Now())}
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		return &Error{Op: p.name, StatusCode: resp.StatusCode, Problem: wire.RedirectMessage(resp.Header.Get("Location"), c.endpoint, secrets...)}

@@ -171,3 +171,14 @@ func CheckText(name, v string, empty bool) error {
 	}
 	return nil
 }
+
+// RetryAfter returns the delay an answer of status asks for with its
+// Retry-After header, as ParseRetryAfter reads it, when status is 429 Too
+// Many Requests or 503 Service Unavailable; for any other status, or no
+// usable header, it returns 0.
+func RetryAfter(status int, h http.Header, now time.Time) time.Duration {
+	if status != http.StatusTooManyRequests && status != http.StatusServiceUnavailable {
+		return 0
+	}
+	return ParseRetryAfter(h.Get("Retry-After"), now)
+}
