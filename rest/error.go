@@ -56,24 +56,7 @@ func (e *Error) Error() string {
 		b.WriteString(" ")
 		b.WriteString(e.ErrorCode)
 	}
-	if e.Message != "" {
-		b.WriteString(` "` + e.Message + `"`)
-	}
-	if e.Problem != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Problem)
-	}
-	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(wire.Escape(e.Err.Error()))
-	}
-	if e.StatusCode == 0 {
-		if e.NotSent {
-			b.WriteString(" (not sent)")
-		} else {
-			b.WriteString(" (the request may have reached the service)")
-		}
-	}
+	wire.WriteErrorTail(&b, e.Message, e.Problem, e.Err, e.StatusCode, e.NotSent)
 	return b.String()
 }
 
