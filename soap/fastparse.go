@@ -25,7 +25,7 @@ var xmlDecls = []string{
 // feed (a CR is normalised by encoding/xml), comments, CDATA, processing
 // instructions other than the declaration, character references other than
 // the five named ones, "]]>", and every error parse reports.
-func fastParse(r *reading, body []byte, response, result string, children bool) bool {
+func fastParse(r *reading, body []byte, p *prepared) bool {
 	for _, c := range body {
 		if c > '~' || c < ' ' && c != '\t' && c != '\n' {
 			return false
@@ -100,13 +100,13 @@ func fastParse(r *reading, body []byte, response, result string, children bool) 
 			}
 			seenRoot = true
 		}
-		if text == &r.result && !children {
+		if text == &r.result && !p.children {
 			return false
 		}
 		names[depth], path[depth] = q, local(q)
 		depth++
 		hadResult := r.hasResult
-		text = r.target(path[:depth], response, result, children)
+		text = r.target(path[:depth], p)
 		if text == &r.result && hadResult {
 			return false
 		}

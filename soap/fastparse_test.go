@@ -27,14 +27,13 @@ func checkFastParse(t *testing.T, body []byte) int {
 	for _, v12 := range []bool{false, true} {
 		for _, op := range fuzzOpNames {
 			p := prepareNamespace(DefaultNamespace, v12).ops[op]
-			children := op == OpWhoAmI
 			var fast reading
-			if !fastParse(&fast, body, p.response, p.result, children) {
+			if !fastParse(&fast, body, p) {
 				continue
 			}
 			accepted++
 			var slow reading
-			if err := parse(&slow, bytes.NewReader(body), p.response, p.result, children); err != nil {
+			if err := parse(&slow, bytes.NewReader(body), p); err != nil {
 				t.Fatalf("%s: fastParse accepted what parse refuses (%v): %q", op, err, body)
 			}
 			if f, s := readingText(&fast), readingText(&slow); f != s {

@@ -45,8 +45,9 @@ var errDepth = errors.New("the XML is nested too deeply")
 // parse reads a SOAP envelope with a streaming decoder, matching elements by
 // local name only, so any prefix and any namespace parse. The document must
 // be complete: a truncated body is an error even when the result was
-// already seen. children says whether the result may have child elements.
-func parse(r *reading, body io.Reader, response, result string, children bool) error {
+// already seen. p names the response and result elements and says whether
+// the result may have child elements.
+func parse(r *reading, body io.Reader, p *prepared) error {
 	d := xml.NewDecoder(body)
 	d.CharsetReader = charsetReader
 	var names [maxDepth]xml.Name // as written, prefix in Space, to check end tags
@@ -79,13 +80,13 @@ func parse(r *reading, body io.Reader, response, result string, children bool) e
 					return errors.New("the root element is not a SOAP Envelope")
 				}
 			}
-			if text == &r.result && !children {
+			if text == &r.result && !p.children {
 				return errors.New("an element inside the result")
 			}
 			names[depth], path[depth] = t.Name, t.Name.Local
 			depth++
 			hadResult := r.hasResult
-			text = r.target(path[:depth], response, result, children)
+			text = r.target(path[:depth], p)
 			if text == &r.result && hadResult {
 				return errors.New("more than one result element")
 			}
@@ -106,8 +107,9 @@ func parse(r *reading, body io.Reader, response, result string, children bool) e
 	}
 }
 
-// target returns where the text of the element at path goes, or nil.
-func (r *reading) target(path []string, response, result string, children bool) *strings.Builder {
+// target returns where the text of the element at path goes, in an answer
+// of p, or nil.
+func (r *reading) target(path []string, p *prepared) *strings.Builder {
 	n := len(path)
 	if n < 3 || path[1] != "Body" {
 		return nil
@@ -128,11 +130,11 @@ func (r *reading) target(path []string, response, result string, children bool) 
 		}
 		return nil
 	}
-	if n == 4 && path[2] == response && path[3] == result {
+	if n == 4 && path[2] == p.response && path[3] == p.result {
 		r.hasResult = true
 		return &r.result
 	}
-	if children && n == 5 && path[2] == response && path[3] == result {
+	if p.children && n == 5 && path[2] == p.response && path[3] == p.result {
 		r.children = append(r.children, child{name: path[4]})
 		return &r.children[len(r.children)-1].text
 	}
@@ -151,13 +153,22 @@ func read(p *prepared, a *answer, status int, h http.Header, body []byte, secret
 	var r reading
 	var perr error
 	body = wire.TrimBOM(body)
-	if !fastParse(&r, body, p.response, p.result, p.name == OpWhoAmI) {
+	if !fastParse(&r, body, p) {
 		r = reading{}
-		perr = parse(&r, bytes.NewReader(body), p.response, p.result, p.name == OpWhoAmI)
+		perr = parse(&r, bytes.NewReader(body), p)
 	}
 	ok2xx := status >= 200 && status <= 299
+	var problem string
+	if perr == nil && ok2xx && r.hasResult && !r.fault {
+		// The success path, which allocates no *Error.
+		if problem = r.decode(p.name, a); problem == "" {
+			return nil
+		}
+	}
 	e := &Error{Op: p.name, StatusCode: status, RetryAfter: wire.RetryAfter(status, h, time.Now())}
 	switch {
+	case problem != "":
+		e.Problem = problem
 	case perr == nil && r.fault && r.hasResult:
 		e.Problem = "the answer holds both a result and a fault"
 	case perr == nil && r.fault:
@@ -165,12 +176,6 @@ func read(p *prepared, a *answer, status int, h http.Header, body []byte, secret
 		e.FaultCode = wire.Text(strings.TrimSpace(r.faultCode.String()), maxCode, secrets...)
 		e.ErrorCode = wire.Text(strings.TrimSpace(r.code.String()), maxCode, secrets...)
 		e.Message = wire.Text(strings.TrimSpace(r.reason.String()), maxMessage, secrets...)
-	case perr == nil && ok2xx && r.hasResult:
-		if problem := r.decode(p.name, a); problem != "" {
-			e.Problem = problem
-			break
-		}
-		return nil
 	case perr != nil:
 		e.Problem = "the answer is not a readable SOAP envelope: " + wire.Text(perr.Error(), 200, secrets...)
 		if ct := h.Get("Content-Type"); ct != "" && !ok2xx {

@@ -387,11 +387,10 @@ var operations = map[string][]string{
 
 // prepared holds the escaped, precomputed parts of one operation's call.
 type prepared struct {
-	name         string // operation name
-	response     string // <name>Response
-	result       string // <name>Result
-	contentType  string
-	action       string   // SOAPAction header value (1.1), quoted
+	name         string   // operation name
+	response     string   // <name>Response
+	result       string   // <name>Result
+	children     bool     // the result has child elements (WhoAmI)
 	ctHeader     []string // Content-Type header
 	actionHeader []string // SOAPAction header (1.1)
 	head, tail   string   // the envelope before and after the parameters
@@ -406,22 +405,24 @@ func prepareNamespace(uri string, v12 bool) *namespace {
 	return n
 }
 
+// prepare precomputes the call of operation name in namespace ns, which
+// holds no character XML escapes (New refuses them, and KnownNamespaces
+// have none), so it is written as it is.
 func prepare(name string, params []string, ns string, v12 bool) *prepared {
 	action := Action(ns, name)
-	p := &prepared{name: name, response: name + "Response", result: name + "Result"}
+	p := &prepared{name: name, response: name + "Response", result: name + "Result", children: name == OpWhoAmI}
 	envNS := NamespaceSOAP11
+	contentType := "text/xml; charset=utf-8"
 	if v12 {
 		envNS = NamespaceSOAP12
-		p.contentType = `application/soap+xml; charset=utf-8; action="` + action + `"`
+		contentType = `application/soap+xml; charset=utf-8; action="` + action + `"`
 	} else {
-		p.contentType = "text/xml; charset=utf-8"
-		p.action = `"` + action + `"`
-		p.actionHeader = []string{p.action}
+		p.actionHeader = []string{`"` + action + `"`}
 	}
-	p.ctHeader = []string{p.contentType}
+	p.ctHeader = []string{contentType}
 	p.head = `<?xml version="1.0" encoding="utf-8"?>` +
 		`<soap:Envelope xmlns:soap="` + envNS + `"><soap:Body>` +
-		`<` + name + ` xmlns="` + escape(ns) + `">`
+		`<` + name + ` xmlns="` + ns + `">`
 	p.tail = `</` + name + `></soap:Body></soap:Envelope>`
 	for _, param := range params {
 		p.open = append(p.open, "<"+param+">")
@@ -439,12 +440,6 @@ func (p *prepared) envelope(b *bytes.Buffer, values []string) {
 		b.WriteString(p.close[i])
 	}
 	b.WriteString(p.tail)
-}
-
-func escape(s string) string {
-	var b bytes.Buffer
-	appendEscaped(&b, s)
-	return b.String()
 }
 
 // appendEscaped writes s with the five XML special characters escaped.
