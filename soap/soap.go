@@ -135,6 +135,9 @@ type Client struct {
 	logger   *slog.Logger
 	sender   Sender
 	ns       atomic.Pointer[namespace] // the namespace in use
+	// known are the KnownNamespaces, prepared, in order; nil when the
+	// namespace is pinned.
+	known []*namespace
 }
 
 // New returns a Client for cfg. It makes no network call, and fails when
@@ -181,10 +184,14 @@ func New(cfg Config) (*Client, error) {
 		logger:   cfg.Logger,
 		sender:   cfg.Sender,
 	}
-	if ns == "" {
-		ns = DefaultNamespace
+	if ns != "" {
+		c.ns.Store(prepareNamespace(ns, c.v12))
+		return c, nil
 	}
-	c.ns.Store(prepareNamespace(ns, c.v12))
+	for _, uri := range KnownNamespaces() {
+		c.known = append(c.known, prepareNamespace(uri, c.v12))
+	}
+	c.ns.Store(c.known[0]) // DefaultNamespace
 	return c, nil
 }
 
@@ -294,11 +301,10 @@ func (c *Client) call(ctx context.Context, op string, a *answer, secrets []strin
 	if c.pinned || !unrecognised(err) {
 		return err
 	}
-	for _, uri := range KnownNamespaces() {
-		if uri == ns.uri {
+	for _, next := range c.known {
+		if next == ns {
 			continue
 		}
-		next := prepareNamespace(uri, c.v12)
 		*a = answer{}
 		nerr := c.send(ctx, next.ops[op], a, secrets, params)
 		if unrecognised(nerr) {
@@ -311,7 +317,7 @@ func (c *Client) call(ctx context.Context, op string, a *answer, secrets []strin
 		}
 		if c.ns.CompareAndSwap(ns, next) && c.logger != nil {
 			c.logger.LogAttrs(ctx, slog.LevelInfo, "ecgrid: the SOAP service recognises another operation namespace; using it",
-				slog.String("namespace", uri), slog.String("was", ns.uri))
+				slog.String("namespace", next.uri), slog.String("was", ns.uri))
 		}
 		return nerr
 	}
