@@ -100,7 +100,7 @@ func safe(s string) bool {
 func shown(r rune) bool { return unicode.IsGraphic(r) && !unicode.Is(unicode.Cf, r) }
 
 // Text prepares server text for an error: escaped, with secrets replaced
-// by [redacted], and cut to at most n bytes.
+// by Redacted, and cut to at most n bytes.
 func Text(s string, n int, secrets ...string) string {
 	return Truncate(Escape(Redact(s, secrets...)), n)
 }
@@ -116,11 +116,12 @@ func Truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// Redact replaces every occurrence of each non-empty secret in s.
+// Redact replaces every occurrence of each non-empty secret in s by
+// Redacted.
 func Redact(s string, secrets ...string) string {
 	for _, v := range secrets {
 		if v != "" && strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, "[redacted]")
+			s = strings.ReplaceAll(s, v, Redacted)
 		}
 	}
 	return s
@@ -143,10 +144,8 @@ func CheckSecret(name, v string) error {
 	case strings.TrimSpace(v) != v:
 		return fmt.Errorf("the %s has leading or trailing white space", name)
 	}
-	for _, r := range v {
-		if r != ' ' && !unicode.IsPrint(r) || r == 0xFFFD {
-			return fmt.Errorf("the %s contains a character that is not printable", name)
-		}
+	if !printable(v) {
+		return fmt.Errorf("the %s contains a character that is not printable", name)
 	}
 	return nil
 }
@@ -164,12 +163,21 @@ func CheckText(name, v string, empty bool) error {
 	case len(v) > 4096:
 		return fmt.Errorf("the %s is longer than 4096 bytes", name)
 	}
-	for _, r := range v {
-		if r != ' ' && !unicode.IsPrint(r) || r == 0xFFFD {
-			return fmt.Errorf("the %s contains a character that is not printable", name)
-		}
+	if !printable(v) {
+		return fmt.Errorf("the %s contains a character that is not printable", name)
 	}
 	return nil
+}
+
+// printable reports whether every character of v is printable: a letter,
+// mark, number, punctuation, symbol or the ASCII space, and not U+FFFD.
+func printable(v string) bool {
+	for _, r := range v {
+		if !unicode.IsPrint(r) || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
 }
 
 // RetryAfter returns the delay an answer of status asks for with its
