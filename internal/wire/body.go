@@ -2,7 +2,6 @@ package wire
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -60,6 +59,3 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // TrimBOM drops one leading UTF-8 byte order mark, which XML 1.0 (§4.3.3)
 // allows before a document and RFC 8259 (§8.1) lets a JSON parser ignore.
 func TrimBOM(b []byte) []byte { return bytes.TrimPrefix(b, bom) }
-
-// IsBodyTooLarge reports whether err is ErrBodyTooLarge.
-func IsBodyTooLarge(err error) bool { return errors.Is(err, ErrBodyTooLarge) }
