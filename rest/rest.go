@@ -373,7 +373,7 @@ func decodeData(data json.RawMessage, out any) (key, problem string) {
 			return "", "the answer reports success but holds no user"
 		}
 		for _, s := range []*string{&u.Login, &u.Email, &u.FirstName, &u.LastName, &u.AuthLevel, &u.Status} {
-			*s = wire.Truncate(wire.Escape(*s), 256)
+			*s = wire.Text(*s, 256)
 		}
 		*out = u
 	}
@@ -395,21 +395,16 @@ func (t tokenData) token() Token {
 	return Token{Token: t.Token, ExpiresAt: exp, UserID: t.UserID}
 }
 
-// jsonString decodes a JSON value into s as json.Unmarshal does. A plain
-// string (no escapes, valid UTF-8: every key) is sliced out directly, which
-// gives the same result without a second decoder pass.
+// jsonString decodes a JSON value, which must be valid UTF-8 (parse
+// decodes only such answers), into s as json.Unmarshal does. A plain string
+// (no escapes: every key) is sliced out directly, which gives the same
+// result without a second decoder pass.
 func jsonString(raw json.RawMessage, s *string) error {
-	n := len(raw)
-	if n < 2 || raw[0] != '"' || raw[n-1] != '"' || !utf8.Valid(raw) {
-		return json.Unmarshal(raw, s)
+	if v, next, ok := plainString(raw, 0); ok && next == len(raw) {
+		*s = string(v[1 : len(v)-1])
+		return nil
 	}
-	for _, c := range raw[1 : n-1] {
-		if c == '\\' || c == '"' || c < 0x20 {
-			return json.Unmarshal(raw, s)
-		}
-	}
-	*s = string(raw[1 : n-1])
-	return nil
+	return json.Unmarshal(raw, s)
 }
 
 type nopLogger struct{}

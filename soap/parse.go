@@ -209,9 +209,9 @@ func (r *reading) decode(op string, a *answer) string {
 			case "MailboxID":
 				a.info.MailboxID, _ = strconv.Atoi(v)
 			case "Login":
-				a.info.Login = wire.Truncate(wire.Escape(v), 256)
+				a.info.Login = wire.Text(v, 256)
 			case "AuthLevel":
-				a.info.AuthLevel = wire.Truncate(wire.Escape(v), 64)
+				a.info.AuthLevel = wire.Text(v, 64)
 			}
 		}
 		if a.info.UserID <= 0 {
