@@ -32,7 +32,8 @@ type Error struct {
 	// Message is the envelope's message.
 	Message string
 	// Problem says why the answer could not be used (not an envelope, a
-	// success without a key, unreadable, a redirect, …); empty when the
+	// success without a key, unreadable, a redirect, …), or, for a call
+	// refused for its input, what is wrong with the input; empty when the
 	// answer was an error envelope or no answer came.
 	Problem string
 	// RetryAfter is the delay the service asked for with Retry-After (429 or

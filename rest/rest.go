@@ -116,7 +116,8 @@ type Auth struct {
 	BearerToken string
 }
 
-// header returns the credential header, or ok false when none is set.
+// header returns the credential header's name and value, or an error
+// saying why it can't be sent: none is set, or it is not printable text.
 func (a Auth) header() (name, value string, err error) {
 	switch {
 	case a.APIKey != "":
@@ -133,7 +134,7 @@ type Token struct {
 	// Token is the JWT to send as Authorization: Bearer.
 	Token string
 	// ExpiresAt is when the token stops working; zero if the service did not
-	// say.
+	// say or sent a time that is not RFC 3339.
 	ExpiresAt time.Time
 	// UserID is the user the token authenticates.
 	UserID int
@@ -141,7 +142,7 @@ type Token struct {
 
 // User is the answer of GET /v2/users/me: who a credential belongs to.
 // Strings are as the service sent them, with characters that are not
-// printable escaped.
+// printable escaped, and cut to at most 256 bytes.
 type User struct {
 	UserID    int       `json:"userId"`
 	Login     string    `json:"login"`

@@ -36,14 +36,16 @@ type Error struct {
 	// Message is the faultstring (SOAP 1.1) or the Reason's text (1.2).
 	Message string
 	// Problem says why the answer could not be used (not a SOAP envelope, no
-	// result, a result and a fault at once, a redirect, …); empty when the
-	// answer was a fault or no answer came.
+	// result, a result and a fault at once, a redirect, …), what is wrong
+	// with the input of a call refused for it, or that the request could
+	// not be built; empty when the answer was a fault or no answer came.
 	Problem string
 	// RetryAfter is the delay the service asked for with Retry-After (429 or
 	// 503), capped at 24 hours; 0 if none.
 	RetryAfter time.Duration
 	// Err is the underlying cause: a network or context error, a body read
-	// error, or ErrInvalidInput.
+	// error, the error that kept the request from being built, or
+	// ErrInvalidInput.
 	Err error
 }
 

@@ -42,8 +42,9 @@ const maxDepth = 64
 
 var errDepth = errors.New("the XML is nested too deeply")
 
-// parse reads a SOAP envelope with a streaming decoder, matching elements by
-// local name only, so any prefix and any namespace parse. The document must
+// parse reads a SOAP envelope with encoding/xml's streaming decoder, for
+// the answers fastParse gives up on, matching elements by local name only,
+// so any prefix and any namespace parse. The document must
 // be complete: a truncated body is an error even when the result was
 // already seen. p names the response and result elements and says whether
 // the result may have child elements.

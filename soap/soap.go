@@ -3,8 +3,9 @@
 // what the service answered, as a result or as an *Error of protocol facts
 // (HTTP status, fault code, ECGridOSSOAPErrorCode, whether the request may
 // have left). Envelopes are built with every value escaped; answers are read
-// with a streaming decoder by local element names, so any prefix and any
-// namespace parse.
+// by local element names, so any prefix and any namespace parse: by a
+// hand-written parser for the plain shape nearly every answer has, and by
+// encoding/xml's decoder for anything else.
 //
 // It does not retry, fall back or decide what a failure means for a key
 // rotation: package ecgrid does that on top of it, and is what most programs
@@ -115,7 +116,8 @@ type Sender struct {
 }
 
 // UserIDInfo is the answer of WhoAmI: who a session belongs to. Strings are
-// as the service sent them, with characters that are not printable escaped.
+// as the service sent them, with characters that are not printable escaped,
+// and cut to at most 256 bytes (AuthLevel: 64).
 type UserIDInfo struct {
 	UserID    int
 	Login     string
@@ -141,7 +143,8 @@ type Client struct {
 }
 
 // New returns a Client for cfg. It makes no network call, and fails when
-// the URL, the version or the namespace is unusable.
+// the URL, the version or the namespace is unusable, or a Sender field is
+// not printable UTF-8 text or is longer than 4096 bytes.
 func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(cfg.URL)
 	switch {
