@@ -214,22 +214,28 @@ func (c *Client) attempts(ctx context.Context, r *request) *Error {
 	for tries := 1; ; tries++ {
 		sent++
 		creds, e := c.credentials(ctx, r)
-		if e == nil {
-			err := c.attempt(ctx, r, creds)
-			if err == nil {
-				return nil
-			}
-			e = transportError(r, err)
-			if e.Kind == ErrUnauthorized && !renewed && r.given == nil && r.op != opLogin && r.op != opRefresh &&
-				c.creds.renew(ctx, r.transport, creds) {
-				// Refused because the credentials changed during the call (a
-				// rotation, SetCredentials) or a session the client made
-				// expired: a 401 is definite, so repeating is safe.
-				renewed = true
-				tries--
-				c.log(ctx, slog.LevelInfo, "ecgrid: credentials renewed after a refusal; repeating the call", r)
-				continue
-			}
+		if e != nil {
+			// No credential to be had ends the call: a login has already
+			// applied the retry policy, and repeating it here would retry
+			// every retry. Attempts counts the requests made: this call's
+			// and the login's.
+			e.Attempts += sent - 1
+			return finish(r, e, unknown)
+		}
+		err := c.attempt(ctx, r, creds)
+		if err == nil {
+			return nil
+		}
+		e = transportError(r, err)
+		if e.Kind == ErrUnauthorized && !renewed && r.given == nil && r.op != opLogin && r.op != opRefresh &&
+			c.creds.renew(ctx, r.transport, creds) {
+			// Refused because the credentials changed during the call (a
+			// rotation, SetCredentials) or a session the client made
+			// expired: a 401 is definite, so repeating is safe.
+			renewed = true
+			tries--
+			c.log(ctx, slog.LevelInfo, "ecgrid: credentials renewed after a refusal; repeating the call", r)
+			continue
 		}
 		e.Attempts = sent
 		unknown = unknown || e.Outcome == OutcomeUnknown
@@ -285,7 +291,7 @@ func (c *Client) credentials(ctx context.Context, r *request) (Credentials, *Err
 			// Logging in failed: the call was not sent. Keep the login's
 			// kind, status and codes, but not its outcome.
 			e := *le
-			e.Op, e.UserID, e.Attempts, e.Outcome = r.op, r.userID, 0, OutcomeNotApplied
+			e.Op, e.UserID, e.Outcome = r.op, r.userID, OutcomeNotApplied
 			e.Message = "logging in failed: " + describeShort(le)
 			e.serverText, e.Code, e.FaultCode = false, le.Code, le.FaultCode
 			return Credentials{}, &e

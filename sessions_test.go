@@ -240,3 +240,27 @@ func TestRotateOwnKeyWithLogin(t *testing.T) {
 		})
 	}
 }
+
+// TestWithLoginUnavailableNotRetriedTwice: a login that keeps failing with
+// 503 is retried by the login's own attempts only, not once more per
+// attempt of the call that needed it: MaxAttempts login requests, and the
+// error counts them.
+func TestWithLoginUnavailableNotRetriedTwice(t *testing.T) {
+	for _, tc := range transports {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := sessionFake(t)
+			srv.Inject(ecgridtest.Fault{Op: ecgridtest.OpLogin, Status: 503, Times: ecgridtest.Forever})
+			c := loginClient(t, tc, srv, password42, ecgrid.WithRetryPolicy(ecgrid.RetryPolicy{
+				Backoff: func(int, time.Duration) time.Duration { return time.Millisecond }}))
+			_, err := c.Users().GetAPIKey(context.Background(), 42)
+			require.ErrorIs(t, err, ecgrid.ErrUnavailable)
+			assertOneKind(t, err)
+			var e *ecgrid.Error
+			require.ErrorAs(t, err, &e)
+			max := ecgrid.DefaultRetryPolicy().MaxAttempts
+			assert.Equal(t, max, count(srv, "Login"), "the login's own attempts only")
+			assert.Equal(t, max, len(srv.Requests()), "nothing else was sent")
+			assert.Equal(t, max, e.Attempts)
+		})
+	}
+}
