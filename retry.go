@@ -150,6 +150,11 @@ type request struct {
 // reads reports whether the operation changes nothing on the server.
 func (r *request) reads() bool { return r.op == opGet || r.op == opWhoAmI }
 
+// portable reports whether the operation means the same on both transports,
+// so that SOAP may stand in for REST. Login, Refresh and Logout are not: a
+// session belongs to the transport that made it.
+func (r *request) portable() bool { return r.op == opGenerate || r.op == opGet || r.op == opWhoAmI }
+
 // do runs a call: input checks, then attempts on the primary transport,
 // then, if allowed, on the SOAP fallback. It returns nil on success.
 func (c *Client) do(ctx context.Context, r *request) *Error {
@@ -170,7 +175,7 @@ func (c *Client) do(ctx context.Context, r *request) *Error {
 		defer cancel()
 	}
 	e := c.attempts(ctx, r)
-	if e == nil || !c.fallback || !fallbackEligible(e) {
+	if e == nil || !c.fallback || !r.portable() || !fallbackEligible(e) {
 		return e
 	}
 	c.log(ctx, slog.LevelInfo, "ecgrid: REST certainly did not process the call; falling back to SOAP", r,
@@ -365,8 +370,6 @@ func (c *Client) attempt(ctx context.Context, r *request, creds Credentials) err
 		r.session = Session{Token: id, Transport: SOAP}
 	case opLogout:
 		_, err = c.soap.Logout(ctx, session)
-	case opRefresh:
-		err = &soap.Error{Op: opRefresh, NotSent: true, Problem: "SOAP sessions can't be refreshed", Err: soap.ErrInvalidInput}
 	}
 	return err
 }
