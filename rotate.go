@@ -155,6 +155,13 @@ func (o RotateOptions) LogValue() slog.Value { return o.show().LogValue() }
 // key, with an error of kind ErrPersist or ErrVerify and outcome
 // OutcomeApplied. Every error is an *Error.
 func (c *Client) RotateAPIKey(ctx context.Context, userID int, opts RotateOptions) (Rotation, error) {
+	return c.rotate(ctx, userID, opts, false)
+}
+
+// rotate is RotateAPIKey. read says the caller has already tried to read
+// the previous key (opts.PreviousKey is what it found, or empty): it is not
+// read again.
+func (c *Client) rotate(ctx context.Context, userID int, opts RotateOptions, read bool) (Rotation, error) {
 	var r Rotation
 	if e := c.checkRotate(ctx, userID, opts); e != nil {
 		return r, e
@@ -184,7 +191,7 @@ func (c *Client) RotateAPIKey(ctx context.Context, userID int, opts RotateOption
 			u = c.with(*old)
 		}
 	}
-	if prev == "" {
+	if prev == "" && !read {
 		if k, err := u.Users().GetAPIKey(ctx, userID); err == nil {
 			prev = k
 		}
