@@ -329,3 +329,30 @@ func (p PanicError) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 
 // LogValue logs the error's text, with the new key redacted.
 func (p PanicError) LogValue() slog.Value { return slog.StringValue(p.Error()) }
+
+// cause returns err for Error.Err. An error whose chain holds an *Error (a
+// Persist, Confirm or CredentialsProvider that called this package) is
+// wrapped so that errors.Is finds neither that error's kind nor
+// ErrOutcomeUnknown in it: one error, one kind.
+func cause(err error) error {
+	var e *Error
+	if err == nil || !errors.As(err, &e) {
+		return err
+	}
+	return foreignError{err}
+}
+
+// foreignError hides the kinds of the *Error in err's chain from errors.Is
+// and errors.As; every other target of errors.Is is looked for in err.
+type foreignError struct{ err error }
+
+func (f foreignError) Error() string { return f.err.Error() }
+
+func (f foreignError) Is(target error) bool {
+	switch target {
+	case ErrInvalidInput, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrRateLimited, ErrUnavailable,
+		ErrServer, ErrBadResponse, ErrRedirect, ErrPersist, ErrVerify, ErrOutcomeUnknown:
+		return false
+	}
+	return errors.Is(f.err, target)
+}

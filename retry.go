@@ -280,8 +280,8 @@ func finish(r *request, e *Error, unknown bool) *Error {
 	return e
 }
 
-// credentials returns the credentials of one attempt, or the error that
-// ends the attempt before anything is sent for it.
+// credentials returns the credentials of one attempt, or the error of the
+// credential source that ends the call before anything is sent for it.
 func (c *Client) credentials(ctx context.Context, r *request) (Credentials, *Error) {
 	switch {
 	case r.op == opLogin || r.op == opRefresh:
@@ -289,33 +289,7 @@ func (c *Client) credentials(ctx context.Context, r *request) (Credentials, *Err
 	case r.given != nil:
 		return *r.given, nil
 	}
-	creds, err := c.creds.credentials(ctx, r.transport)
-	if err != nil {
-		var le *Error
-		if errors.As(err, &le) {
-			// Logging in failed: the call was not sent. Keep the login's
-			// kind, status and codes, but not its outcome.
-			e := *le
-			e.Op, e.UserID, e.Outcome = r.op, r.userID, OutcomeNotApplied
-			e.Message = "logging in failed: " + describeShort(le)
-			e.serverText, e.Code, e.FaultCode = false, le.Code, le.FaultCode
-			return Credentials{}, &e
-		}
-		return Credentials{}, &Error{Op: r.op, Transport: r.transport, UserID: r.userID, Kind: ErrUnauthorized,
-			Message: "the credentials provider failed", Err: err}
-	}
-	if _, ok := c.creds.(providerCreds); !ok {
-		return creds, nil // checked when they were set, or made by a login
-	}
-	if r.transport == REST && !creds.restOK() || r.transport == SOAP && creds.soapSession() == "" {
-		return Credentials{}, &Error{Op: r.op, Transport: r.transport, UserID: r.userID, Kind: ErrInvalidInput,
-			Message: "the credentials provider gave no credential the " + string(r.transport) + " transport can use"}
-	}
-	if err := creds.check(); err != nil {
-		return Credentials{}, &Error{Op: r.op, Transport: r.transport, UserID: r.userID, Kind: ErrInvalidInput,
-			Message: "the credentials provider gave an unusable credential: " + err.Error()}
-	}
-	return creds, nil
+	return c.creds.credentials(ctx, r)
 }
 
 // describeShort is an error's description without advice.
