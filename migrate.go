@@ -129,7 +129,7 @@ func (c *Client) MigrateToREST(ctx context.Context, opts MigrateOptions) (m Migr
 		cancel()
 		if perr != nil {
 			return m, &Error{Op: opMigrate, Transport: c.transport, UserID: m.UserID, Kind: ErrPersist,
-				Message: "MigrateOptions.Persist failed; the key was not changed", Err: perr, secret: key}
+				Message: "MigrateOptions.Persist failed; the key was not changed", Err: cause(perr), secret: key}
 		}
 		m.Persisted = true
 	case err != nil && !opts.Rotate && !errors.Is(err, ErrNotFound):
@@ -148,7 +148,7 @@ func (c *Client) MigrateToREST(ctx context.Context, opts MigrateOptions) (m Migr
 					msg = "confirming the generation of a new key failed; nothing changed"
 				}
 				return m, &Error{Op: opMigrate, Transport: c.transport, UserID: m.UserID, Kind: ErrInvalidInput,
-					Message: msg, Err: cerr}
+					Message: msg, Err: cause(cerr)}
 			}
 		}
 		rot := RotateOptions{Self: true, Persist: opts.Persist, StepTimeout: opts.StepTimeout, Recovery: opts.Recovery}

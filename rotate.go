@@ -233,7 +233,7 @@ func (c *Client) rotate(ctx context.Context, userID int, opts RotateOptions, rea
 		cancel()
 		if perr != nil {
 			return r, &Error{Op: opRotate, Transport: c.transport, UserID: userID, Kind: ErrPersist,
-				Outcome: OutcomeApplied, Message: "RotateOptions.Persist failed", Err: perr, secret: key}
+				Outcome: OutcomeApplied, Message: "RotateOptions.Persist failed", Err: cause(perr), secret: key}
 		}
 		r.Persisted = true
 	}
