@@ -215,11 +215,7 @@ func (e *Error) describe(b *strings.Builder) {
 	}
 	if e.Message != "" {
 		b.WriteString(": ")
-		if e.serverText {
-			b.WriteString(`the service says "` + e.Message + `"`)
-		} else {
-			b.WriteString(e.Message)
-		}
+		b.WriteString(describeShort(e))
 	}
 	if e.Err != nil {
 		b.WriteString(": ")

@@ -107,7 +107,7 @@ func (c *Client) MigrateToREST(ctx context.Context, opts MigrateOptions) (m Migr
 	}
 	if c.login != nil {
 		defer func() {
-			lctx, cancel := stepContext(ctx, RotateOptions{StepTimeout: opts.StepTimeout})
+			lctx, cancel := stepContext(ctx, opts.StepTimeout)
 			defer cancel()
 			ended, lerr := c.login.logout(lctx)
 			m.LoggedOut = ended && lerr == nil
@@ -124,7 +124,7 @@ func (c *Client) MigrateToREST(ctx context.Context, opts MigrateOptions) (m Migr
 	switch {
 	case err == nil && !opts.Rotate:
 		m.Key, m.Reused = key, true
-		sctx, cancel := stepContext(ctx, RotateOptions{StepTimeout: opts.StepTimeout})
+		sctx, cancel := stepContext(ctx, opts.StepTimeout)
 		perr := persist(sctx, opts.Persist, key)
 		cancel()
 		if perr != nil {
@@ -165,7 +165,7 @@ func (c *Client) MigrateToREST(ctx context.Context, opts MigrateOptions) (m Migr
 		}
 	}
 
-	sctx, cancel := stepContext(ctx, RotateOptions{StepTimeout: opts.StepTimeout})
+	sctx, cancel := stepContext(ctx, opts.StepTimeout)
 	defer cancel()
 	outcome := OutcomeNotApplied
 	if m.Rotated {

@@ -203,7 +203,7 @@ func (c *Client) rotate(ctx context.Context, userID int, opts RotateOptions, rea
 		if ge.Outcome != OutcomeUnknown {
 			return r, ge
 		}
-		sctx, cancel := stepContext(ctx, opts)
+		sctx, cancel := stepContext(ctx, opts.StepTimeout)
 		current, rerr := u.recoverKey(sctx, userID, opts.Recovery)
 		cancel()
 		if rerr != nil {
@@ -228,7 +228,7 @@ func (c *Client) rotate(ctx context.Context, userID int, opts RotateOptions, rea
 		switched() // calls refused meanwhile may now repeat with the new key
 	}
 	if opts.Persist != nil {
-		sctx, cancel := stepContext(ctx, opts)
+		sctx, cancel := stepContext(ctx, opts.StepTimeout)
 		perr := persist(sctx, opts.Persist, key)
 		cancel()
 		if perr != nil {
@@ -238,7 +238,7 @@ func (c *Client) rotate(ctx context.Context, userID int, opts RotateOptions, rea
 		r.Persisted = true
 	}
 	if opts.Verify {
-		sctx, cancel := stepContext(ctx, opts)
+		sctx, cancel := stepContext(ctx, opts.StepTimeout)
 		id, verr := c.with(Credentials{APIKey: key}).Sessions().WhoAmI(sctx)
 		cancel()
 		switch {
@@ -286,9 +286,8 @@ func (c *Client) checkRotate(ctx context.Context, userID int, opts RotateOptions
 }
 
 // stepContext is the context of a step after the generation: ctx's values
-// without its cancellation, bounded by the step timeout.
-func stepContext(ctx context.Context, opts RotateOptions) (context.Context, context.CancelFunc) {
-	d := opts.StepTimeout
+// without its cancellation, bounded by the step timeout d (0: the default).
+func stepContext(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	if d == 0 {
 		d = DefaultStepTimeout
 	}
