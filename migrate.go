@@ -105,6 +105,7 @@ func (c *Client) MigrateToREST(ctx context.Context, opts MigrateOptions) (m Migr
 	if err != nil {
 		return bad("MigrateOptions.REST: " + err.Error())
 	}
+	defer func() { _ = verifier.Close(ctx) }() // its idle connections
 	if c.login != nil {
 		defer func() {
 			lctx, cancel := stepContext(ctx, opts.StepTimeout)

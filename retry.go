@@ -112,8 +112,7 @@ func (p *RetryPolicy) retryable(op string, e *Error) bool {
 	case e.Kind == ErrUnavailable && e.StatusCode == http.StatusServiceUnavailable:
 		return true
 	case e.Kind == ErrUnavailable && e.StatusCode == 0 && e.Outcome == OutcomeNotApplied:
-		// Not a context that ended: that is the caller's, not the service's.
-		return !errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded)
+		return !callerEnded(e)
 	case e.Outcome == OutcomeUnknown:
 		return op != opGenerate || p.RetryUnknownOutcome
 	}
@@ -200,8 +199,7 @@ func fallbackEligible(e *Error) bool {
 	case 0:
 		// A connection that never carried the request; not the caller's
 		// context ending, nor a credential that could not be had.
-		return e.Kind == ErrUnavailable &&
-			!errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded)
+		return e.Kind == ErrUnavailable && !callerEnded(e)
 	case http.StatusNotFound:
 		return e.Kind == ErrNotFound && e.Code == "" // not an ECGrid envelope: the route does not exist
 	case http.StatusNotImplemented, http.StatusServiceUnavailable:
@@ -210,14 +208,20 @@ func fallbackEligible(e *Error) bool {
 	return false
 }
 
+// callerEnded reports whether the failure is the caller's context ending
+// (cancelled, or its deadline passed): the caller's doing, not the service's.
+func callerEnded(e *Error) bool {
+	return errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, context.DeadlineExceeded)
+}
+
 // attempts runs r on its transport until it succeeds or the policy gives
 // up. It returns nil on success.
 func (c *Client) attempts(ctx context.Context, r *request) *Error {
 	p := &c.retry
-	unknown, renewed := false, false
-	sent := 0
+	unknown := false
+	repeated := 0 // 1 once the call was repeated with renewed credentials
 	for tries := 1; ; tries++ {
-		sent++
+		sent := tries + repeated // requests made, this one included
 		creds, e := c.credentials(ctx, r)
 		if e != nil {
 			// No credential to be had ends the call: a login has already
@@ -232,12 +236,12 @@ func (c *Client) attempts(ctx context.Context, r *request) *Error {
 			return nil
 		}
 		e = transportError(r, err)
-		if e.Kind == ErrUnauthorized && !renewed && r.given == nil && r.op != opLogin && r.op != opRefresh &&
+		if e.Kind == ErrUnauthorized && repeated == 0 && r.given == nil && r.op != opLogin && r.op != opRefresh &&
 			c.creds.renew(ctx, r.transport, creds) {
 			// Refused because the credentials changed during the call (a
 			// rotation, SetCredentials) or a session the client made
 			// expired: a 401 is definite, so repeating is safe.
-			renewed = true
+			repeated = 1
 			tries--
 			c.log(ctx, slog.LevelInfo, "ecgrid: credentials renewed after a refusal; repeating the call", r)
 			continue
