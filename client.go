@@ -334,16 +334,7 @@ func New(opts ...Option) (*Client, error) {
 	if cfg.soapURL, err = checkURL("the SOAP URL", s.soapURL, s.insecure); err != nil {
 		return nil, fmt.Errorf("ecgrid: New: %w", err)
 	}
-	hc := s.httpClient
-	if hc == nil || hc.Transport == nil {
-		var c http.Client
-		if hc != nil {
-			c = *hc
-		}
-		c.Transport = wire.DefaultTransport(s.maxConns)
-		hc = &c
-	}
-	cfg.hc = wire.HTTPClient(hc)
+	cfg.hc = wire.HTTPClientConns(s.httpClient, s.maxConns)
 	ua := "ecgrid-go/" + Version
 	if s.uaSuffix != "" {
 		ua += " " + s.uaSuffix
