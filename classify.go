@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/ecgridkit/ecgrid/rest"
 	"github.com/ecgridkit/ecgrid/soap"
@@ -19,8 +20,7 @@ type facts struct {
 	status    int    // HTTP status; 0: no answer
 	fault     bool   // a SOAP fault
 	faultCode string // the fault code as sent
-	envelope  bool   // a REST error envelope ({"success": false, …})
-	code      string // REST errorCode or ECGridOSSOAPErrorCode
+	code      string // REST errorCode (only in an error envelope) or ECGridOSSOAPErrorCode (only in a fault)
 }
 
 // classify is the table. When in doubt, the outcome is unknown: a failure
@@ -45,7 +45,7 @@ func classify(f facts) (outcome Outcome, kind error) {
 		return OutcomeNotApplied, ErrUnavailable
 	case f.fault:
 		k := kindForCode(f.code)
-		if faultClass(f.faultCode) == clientFault && k != ErrServer {
+		if isClientFault(f.faultCode) && k != ErrServer {
 			if k == nil {
 				k = ErrInvalidInput
 			}
@@ -54,14 +54,12 @@ func classify(f facts) (outcome Outcome, kind error) {
 		// Server, Receiver, or a code that is not exactly Client or Sender
 		// ("soap:server", two codes, none): the service may have acted.
 		return OutcomeUnknown, ErrServer
-	case f.envelope:
-		k := kindForCode(f.code)
-		if k == nil {
-			k = kindForStatus(f.status)
-		}
-		return statusOutcome(k, f.status), k
 	}
-	k := kindForStatus(f.status)
+	// A REST error envelope's code, if known, else the status.
+	k := kindForCode(f.code)
+	if k == nil {
+		k = kindForStatus(f.status)
+	}
 	return statusOutcome(k, f.status), k
 }
 
@@ -86,6 +84,7 @@ func kindForCode(code string) error {
 }
 
 // kindForStatus maps an HTTP status without a usable error code to a kind.
+// classify has already handled 1xx, 3xx, 429 and 503.
 func kindForStatus(status int) error {
 	switch {
 	case status == http.StatusUnauthorized:
@@ -94,18 +93,14 @@ func kindForStatus(status int) error {
 		return ErrForbidden
 	case status == http.StatusNotFound:
 		return ErrNotFound
-	case status == http.StatusTooManyRequests:
-		return ErrRateLimited
-	case status == http.StatusNotImplemented, status == http.StatusServiceUnavailable:
+	case status == http.StatusNotImplemented:
 		return ErrUnavailable
-	case status >= 300 && status < 400:
-		return ErrRedirect
 	case status >= 400 && status < 500:
 		return ErrInvalidInput
 	case status >= 500:
 		return ErrServer
 	}
-	return ErrBadResponse // 1xx, or 2xx without a usable answer
+	return ErrBadResponse // 2xx without a usable answer
 }
 
 // statusOutcome is the outcome of an answer of that kind and status: a 5xx
@@ -119,30 +114,20 @@ func statusOutcome(kind error, status int) Outcome {
 	return OutcomeNotApplied
 }
 
-type faultKind int
-
-const (
-	unknownFault faultKind = iota
-	clientFault
-	serverFault
-)
-
-// faultClass reads a SOAP fault code. Only one code whose local name is
-// exactly Client or Sender (optionally refined, "Client.Auth") is the
-// caller's mistake; anything else — Server, Receiver, other cases, several
-// codes, none — is not proof that the service did not act.
-func faultClass(code string) faultKind {
+// isClientFault reports whether a SOAP fault code says the caller erred.
+// Only one code whose local name is exactly Client or Sender (optionally
+// refined, "Client.Auth") does; anything else — Server, Receiver, other
+// cases, several codes, none — is not proof that the service did not act.
+func isClientFault(code string) bool {
 	code = strings.TrimSpace(code)
 	if code == "" || strings.ContainsAny(code, " \t\r\n") {
-		return unknownFault
+		return false
 	}
 	switch base(code) {
 	case "Client", "Sender":
-		return clientFault
-	case "Server", "Receiver":
-		return serverFault
+		return true
 	}
-	return unknownFault
+	return false
 }
 
 // base returns the local name of a fault code without a dotted refinement:
@@ -174,38 +159,34 @@ func localName(code string) string {
 // unknown.
 func transportError(r *request, err error) *Error {
 	e := &Error{Op: r.op, Transport: r.transport, UserID: r.userID}
-	var f facts
 	switch te := err.(type) {
 	case *rest.Error:
-		re := te
-		f = facts{invalid: errors.Is(re.Err, rest.ErrInvalidInput), notSent: re.NotSent, status: re.StatusCode,
-			envelope: re.Envelope, code: re.ErrorCode}
-		e.StatusCode, e.Code, e.RetryAfter = re.StatusCode, re.ErrorCode, re.RetryAfter
-		e.Message, e.serverText = re.Message, re.Message != ""
-		if re.Problem != "" && e.Message == "" {
-			e.Message = re.Problem
-		}
-		if !f.invalid {
-			e.Err = re.Err
-		}
+		e.fill(facts{invalid: errors.Is(te.Err, rest.ErrInvalidInput), notSent: te.NotSent, status: te.StatusCode,
+			code: te.ErrorCode}, te.RetryAfter, te.Message, te.Problem, te.Err)
 	case *soap.Error:
-		se := te
-		f = facts{invalid: errors.Is(se.Err, soap.ErrInvalidInput), notSent: se.NotSent, status: se.StatusCode,
-			fault: se.Fault, faultCode: se.FaultCode, code: se.ErrorCode}
-		e.StatusCode, e.Code, e.RetryAfter = se.StatusCode, se.ErrorCode, se.RetryAfter
-		e.FaultCode = localName(se.FaultCode)
-		e.Message, e.serverText = se.Message, se.Message != ""
-		if se.Problem != "" && e.Message == "" {
-			e.Message = se.Problem
-		}
-		if !f.invalid {
-			e.Err = se.Err
-		}
+		e.FaultCode = localName(te.FaultCode)
+		e.fill(facts{invalid: errors.Is(te.Err, soap.ErrInvalidInput), notSent: te.NotSent, status: te.StatusCode,
+			fault: te.Fault, faultCode: te.FaultCode, code: te.ErrorCode}, te.RetryAfter, te.Message, te.Problem, te.Err)
 	default:
 		e.Kind, e.Outcome = ErrServer, OutcomeUnknown
 		e.Message = "the transport failed in an unexpected way"
 		e.Err = err
-		return e
+	}
+	return e
+}
+
+// fill sets what both transports report alike: the status, code and
+// Retry-After; the service's message, or else the transport's problem; the
+// cause, unless the transport refused its input; and the kind and outcome
+// from f.
+func (e *Error) fill(f facts, retryAfter time.Duration, message, problem string, cause error) {
+	e.StatusCode, e.Code, e.RetryAfter = f.status, f.code, retryAfter
+	e.Message, e.serverText = message, message != ""
+	if problem != "" && e.Message == "" {
+		e.Message = problem
+	}
+	if !f.invalid {
+		e.Err = cause
 	}
 	e.Outcome, e.Kind = classify(f)
 	if f.status == 0 && !f.invalid {
@@ -215,5 +196,4 @@ func transportError(r *request, err error) *Error {
 			e.Message = "the request was not sent"
 		}
 	}
-	return e
 }

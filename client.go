@@ -266,7 +266,9 @@ func WithLogger(l *slog.Logger) Option {
 // when REST certainly did not process it: the connection failed before
 // sending (refused, DNS, TLS handshake), REST answered 404 without an ECGrid
 // envelope (no such route), 501, or 503 after retries. Never after a REST
-// failure whose outcome is unknown. The credential must be usable on SOAP
+// failure whose outcome is unknown. Only GenerateAPIKey, GetAPIKey and
+// WhoAmI fall back: Login, Refresh and Logout stay on REST, since a session
+// belongs to the transport that made it. The credential must be usable on SOAP
 // too (an API key, or a session ID beside the REST credential); WithLogin
 // can't be combined with it.
 func WithSOAPFallback() Option {
@@ -332,16 +334,7 @@ func New(opts ...Option) (*Client, error) {
 	if cfg.soapURL, err = checkURL("the SOAP URL", s.soapURL, s.insecure); err != nil {
 		return nil, fmt.Errorf("ecgrid: New: %w", err)
 	}
-	hc := s.httpClient
-	if hc == nil || hc.Transport == nil {
-		var c http.Client
-		if hc != nil {
-			c = *hc
-		}
-		c.Transport = wire.DefaultTransport(s.maxConns)
-		hc = &c
-	}
-	cfg.hc = wire.HTTPClient(hc)
+	cfg.hc = wire.HTTPClientConns(s.httpClient, s.maxConns)
 	ua := "ecgrid-go/" + Version
 	if s.uaSuffix != "" {
 		ua += " " + s.uaSuffix

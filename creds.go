@@ -11,8 +11,10 @@ import (
 
 // credSource supplies the credentials of each attempt.
 type credSource interface {
-	// credentials returns the credentials to send on transport t.
-	credentials(ctx context.Context, t Transport) (Credentials, error)
+	// credentials returns the credentials to send for an attempt of r, on
+	// r.transport, or the error that ends the call r before anything is
+	// sent for it (its Op and UserID are r's).
+	credentials(ctx context.Context, r *request) (Credentials, *Error)
 	// renew is called once per call after refused (the credentials of an
 	// attempt) got a 401. It reports whether other credentials are now to
 	// be had, so that the call may be repeated with them.
@@ -55,7 +57,7 @@ func (s *staticCreds) set(c Credentials) { s.p.Store(&c) }
 // Credentials implements CredentialsProvider.
 func (s *staticCreds) Credentials(context.Context) (Credentials, error) { return s.get(), nil }
 
-func (s *staticCreds) credentials(context.Context, Transport) (Credentials, error) {
+func (s *staticCreds) credentials(context.Context, *request) (Credentials, *Error) {
 	return s.get(), nil
 }
 
@@ -77,8 +79,19 @@ func (s *staticCreds) Format(f fmt.State, verb rune) { s.get().Format(f, verb) }
 // providerCreds asks a CredentialsProvider.
 type providerCreds struct{ p CredentialsProvider }
 
-func (p providerCreds) credentials(ctx context.Context, _ Transport) (Credentials, error) {
-	return p.p.Credentials(ctx)
+// credentials asks the provider, and checks what it gave: the client
+// can't check it in New.
+func (p providerCreds) credentials(ctx context.Context, r *request) (Credentials, *Error) {
+	creds, err := p.p.Credentials(ctx)
+	if err != nil {
+		return Credentials{}, &Error{Op: r.op, Transport: r.transport, UserID: r.userID, Kind: ErrUnauthorized,
+			Message: "the credentials provider failed", Err: cause(err)}
+	}
+	if err := usable(creds, r.transport, false); err != nil {
+		return Credentials{}, &Error{Op: r.op, Transport: r.transport, UserID: r.userID, Kind: ErrInvalidInput,
+			Message: "the credentials provider gave an unusable credential: " + err.Error()}
+	}
+	return creds, nil
 }
 
 func (p providerCreds) renew(ctx context.Context, _ Transport, refused Credentials) bool {
@@ -103,8 +116,9 @@ type heldSession struct {
 	obtained time.Time
 }
 
-// refreshMargin is how long before its expiry a REST token is refreshed:
-// a minute, or a quarter of its lifetime if that is shorter.
+// fresh reports whether the session may still be used at now, without a
+// refresh: a REST token is refreshed a minute before its expiry, or a
+// quarter of its lifetime before if that is shorter.
 func (h *heldSession) fresh(now time.Time) bool {
 	if h.s.ExpiresAt.IsZero() {
 		return true // SOAP, or a token whose expiry was not given: renewed on refusal
@@ -113,7 +127,8 @@ func (h *heldSession) fresh(now time.Time) bool {
 	return now.Before(h.s.ExpiresAt.Add(-margin))
 }
 
-func (l *loginSource) credentials(ctx context.Context, t Transport) (Credentials, error) {
+func (l *loginSource) credentials(ctx context.Context, call *request) (Credentials, *Error) {
+	t := call.transport
 	if h := l.cur.Load(); h != nil && h.fresh(time.Now()) {
 		return h.s.Credentials(), nil
 	}
@@ -133,8 +148,13 @@ func (l *loginSource) credentials(ctx context.Context, t Transport) (Credentials
 		// The refresh failed: log in again below.
 	}
 	r := request{op: opLogin, login: l.login, password: l.password, transport: t}
-	if e := l.c.attempts(ctx, &r); e != nil {
-		return Credentials{}, e
+	if le := l.c.attempts(ctx, &r); le != nil {
+		// The call was not sent. Keep the login's kind, status, codes and
+		// attempts, but not its outcome.
+		e := *le
+		e.Op, e.UserID, e.Outcome = call.op, call.userID, OutcomeNotApplied
+		e.Message, e.serverText = "logging in failed: "+describeShort(le), false
+		return Credentials{}, &e
 	}
 	l.store(ctx, &r, "ecgrid: logged in")
 	return r.session.Credentials(), nil

@@ -52,15 +52,17 @@ var (
 	// ErrRedirect: the service answered with a redirect. Redirects are never
 	// followed, so the credential never travels to another host.
 	ErrRedirect = errors.New("ecgrid: redirect refused")
-	// ErrPersist is the kind of the error RotateAPIKey returns when the key
-	// was rotated but RotateOptions.Persist failed or panicked. The new key
-	// is in Rotation.Key; Error.Err holds Persist's error (a *PanicError
-	// after a panic).
+	// ErrPersist is the kind of the error RotateAPIKey or MigrateToREST
+	// returns when Persist (RotateOptions.Persist, MigrateOptions.Persist)
+	// failed or panicked after the key was rotated (or, for MigrateToREST,
+	// reused). The key is in Rotation.Key or Migration.Key; Error.Err holds
+	// Persist's error (a *PanicError after a panic).
 	ErrPersist = errors.New("ecgrid: persisting the new key failed")
-	// ErrVerify is the kind of the error RotateAPIKey returns when the key
-	// was rotated but reading it back with itself failed or gave another
-	// key. The new key is in Rotation.Key; Error.Verify holds the read's
-	// failure, if it failed.
+	// ErrVerify is the kind of the error RotateAPIKey or MigrateToREST
+	// returns when WhoAmI authenticated by the key (new, or reused by
+	// MigrateToREST) failed or answered another user. The key is in
+	// Rotation.Key or Migration.Key; Error.Verify holds WhoAmI's failure, if
+	// it failed.
 	ErrVerify = errors.New("ecgrid: verifying the new key failed")
 
 	// ErrOutcomeUnknown is matched, beside the kind, by every failure after
@@ -85,8 +87,9 @@ const (
 	// OutcomeUnknown means the request may have been processed: after a
 	// failed GenerateAPIKey the old key may no longer work.
 	OutcomeUnknown
-	// OutcomeApplied means the server did act: RotateAPIKey rotated the key,
-	// then one of its later steps (ErrPersist, ErrVerify) failed.
+	// OutcomeApplied means the server did act: RotateAPIKey or MigrateToREST
+	// rotated the key, then one of its later steps (ErrPersist, ErrVerify)
+	// failed.
 	OutcomeApplied
 )
 
@@ -114,7 +117,7 @@ func (o Outcome) String() string {
 // them, so one error never matches two kinds.
 type Error struct {
 	// Op is the operation: "GenerateAPIKey", "GetAPIKey", "Login",
-	// "Refresh", "Logout", "WhoAmI" or "RotateAPIKey".
+	// "Refresh", "Logout", "WhoAmI", "RotateAPIKey" or "MigrateToREST".
 	Op string
 	// Transport is the transport that answered last.
 	Transport Transport
@@ -135,21 +138,23 @@ type Error struct {
 	Kind error
 	// Outcome says whether the server may have acted on the call.
 	Outcome Outcome
-	// Attempts is how many requests were made, the first included.
+	// Attempts is how many requests the call made, the first included,
+	// counting those of a login it needed (WithLogin).
 	Attempts int
 	// RetryAfter is the delay the service asked for with 429 or 503 (a value
 	// too large to read counts as 24 hours).
 	RetryAfter time.Duration
 	// Err is the underlying cause, if any: a network or context error, or
-	// RotateOptions.Persist's error. Unwrap returns it.
+	// the error of a Persist, MigrateOptions.Confirm or CredentialsProvider.
+	// Unwrap returns it.
 	Err error
 	// Fallback is the REST failure, when the call then fell back to SOAP.
 	Fallback *Error
-	// Recovery is the failure of the GetAPIKey read RotateAPIKey made to
-	// settle an unknown outcome.
+	// Recovery is the failure of the GetAPIKey read RotateAPIKey (or
+	// MigrateToREST) made to settle an unknown outcome.
 	Recovery *Error
-	// Verify is the failure of the GetAPIKey read RotateAPIKey made to
-	// verify the new key (Kind ErrVerify).
+	// Verify is the failure of the WhoAmI that RotateAPIKey or MigrateToREST
+	// made with the key to verify it (Kind ErrVerify).
 	Verify *Error
 
 	serverText bool   // Message is the service's text: quote it
@@ -210,11 +215,7 @@ func (e *Error) describe(b *strings.Builder) {
 	}
 	if e.Message != "" {
 		b.WriteString(": ")
-		if e.serverText {
-			b.WriteString(`the service says "` + e.Message + `"`)
-		} else {
-			b.WriteString(e.Message)
-		}
+		b.WriteString(describeShort(e))
 	}
 	if e.Err != nil {
 		b.WriteString(": ")
@@ -234,6 +235,8 @@ func (e *Error) describe(b *strings.Builder) {
 // advice says what the outcome means for the caller.
 func (e *Error) advice() string {
 	switch {
+	case e.Outcome == OutcomeApplied && e.Op == opMigrate:
+		return "the key was rotated: the new key is in Migration.Key and the old key no longer works"
 	case e.Outcome == OutcomeApplied:
 		return "the key was rotated: the new key is in Rotation.Key and the old key no longer works"
 	case e.Op == opGenerate && e.Outcome == OutcomeUnknown:
@@ -263,7 +266,10 @@ func (e *Error) Is(target error) bool {
 	return target == e.Kind || target == ErrOutcomeUnknown && e.Outcome == OutcomeUnknown
 }
 
-// Unwrap returns the underlying cause (Err), which is never an *Error.
+// Unwrap returns the underlying cause (Err). It never matches a kind: a
+// cause holding an *Error (a Persist, Confirm or CredentialsProvider that
+// called this package) is wrapped so that errors.Is and errors.As don't
+// find that error.
 func (e *Error) Unwrap() error { return e.Err }
 
 // HTTPStatusCode returns the HTTP status of the answer, or 0.
@@ -329,3 +335,30 @@ func (p PanicError) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 
 // LogValue logs the error's text, with the new key redacted.
 func (p PanicError) LogValue() slog.Value { return slog.StringValue(p.Error()) }
+
+// cause returns err for Error.Err. An error whose chain holds an *Error (a
+// Persist, Confirm or CredentialsProvider that called this package) is
+// wrapped so that errors.Is finds neither that error's kind nor
+// ErrOutcomeUnknown in it: one error, one kind.
+func cause(err error) error {
+	var e *Error
+	if err == nil || !errors.As(err, &e) {
+		return err
+	}
+	return foreignError{err}
+}
+
+// foreignError hides the kinds of the *Error in err's chain from errors.Is
+// and errors.As; every other target of errors.Is is looked for in err.
+type foreignError struct{ err error }
+
+func (f foreignError) Error() string { return f.err.Error() }
+
+func (f foreignError) Is(target error) bool {
+	switch target {
+	case ErrInvalidInput, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrRateLimited, ErrUnavailable,
+		ErrServer, ErrBadResponse, ErrRedirect, ErrPersist, ErrVerify, ErrOutcomeUnknown:
+		return false
+	}
+	return errors.Is(f.err, target)
+}

@@ -105,9 +105,10 @@ func (c *Client) MigrateToREST(ctx context.Context, opts MigrateOptions) (m Migr
 	if err != nil {
 		return bad("MigrateOptions.REST: " + err.Error())
 	}
+	defer func() { _ = verifier.Close(ctx) }() // its idle connections
 	if c.login != nil {
 		defer func() {
-			lctx, cancel := stepContext(ctx, RotateOptions{StepTimeout: opts.StepTimeout})
+			lctx, cancel := stepContext(ctx, opts.StepTimeout)
 			defer cancel()
 			ended, lerr := c.login.logout(lctx)
 			m.LoggedOut = ended && lerr == nil
@@ -124,12 +125,12 @@ func (c *Client) MigrateToREST(ctx context.Context, opts MigrateOptions) (m Migr
 	switch {
 	case err == nil && !opts.Rotate:
 		m.Key, m.Reused = key, true
-		sctx, cancel := stepContext(ctx, RotateOptions{StepTimeout: opts.StepTimeout})
+		sctx, cancel := stepContext(ctx, opts.StepTimeout)
 		perr := persist(sctx, opts.Persist, key)
 		cancel()
 		if perr != nil {
 			return m, &Error{Op: opMigrate, Transport: c.transport, UserID: m.UserID, Kind: ErrPersist,
-				Message: "MigrateOptions.Persist failed; the key was not changed", Err: perr, secret: key}
+				Message: "MigrateOptions.Persist failed; the key was not changed", Err: cause(perr), secret: key}
 		}
 		m.Persisted = true
 	case err != nil && !opts.Rotate && !errors.Is(err, ErrNotFound):
@@ -148,14 +149,14 @@ func (c *Client) MigrateToREST(ctx context.Context, opts MigrateOptions) (m Migr
 					msg = "confirming the generation of a new key failed; nothing changed"
 				}
 				return m, &Error{Op: opMigrate, Transport: c.transport, UserID: m.UserID, Kind: ErrInvalidInput,
-					Message: msg, Err: cerr}
+					Message: msg, Err: cause(cerr)}
 			}
 		}
 		rot := RotateOptions{Self: true, Persist: opts.Persist, StepTimeout: opts.StepTimeout, Recovery: opts.Recovery}
 		if err == nil {
 			rot.PreviousKey = key
 		}
-		r, rerr := c.RotateAPIKey(ctx, m.UserID, rot)
+		r, rerr := c.rotate(ctx, m.UserID, rot, true) // the key was read above
 		m.Recovered = r.Recovered
 		if r.Rotated {
 			m.Key, m.Rotated, m.Persisted = r.Key, true, r.Persisted
@@ -165,7 +166,7 @@ func (c *Client) MigrateToREST(ctx context.Context, opts MigrateOptions) (m Migr
 		}
 	}
 
-	sctx, cancel := stepContext(ctx, RotateOptions{StepTimeout: opts.StepTimeout})
+	sctx, cancel := stepContext(ctx, opts.StepTimeout)
 	defer cancel()
 	outcome := OutcomeNotApplied
 	if m.Rotated {

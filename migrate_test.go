@@ -154,3 +154,18 @@ func TestSOAPNamespaceDiscovery(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrateToRESTReadsTheKeyOnce: when the read of the user's key was
+// refused and Rotate is set, the rotation does not read it again.
+func TestMigrateToRESTReadsTheKeyOnce(t *testing.T) {
+	srv := ecgridtest.NewServer(ecgridtest.WithUser(ecgridtest.User{ID: 42, APIKey: userKey, Login: login42, Password: password42}))
+	defer srv.Close()
+	c, err := ecgrid.New(ecgrid.WithTransport(ecgrid.SOAP), ecgrid.WithSOAPURL(srv.SOAPURL), ecgrid.WithLogin(login42, password42))
+	require.NoError(t, err)
+	m, err := c.MigrateToREST(context.Background(), ecgrid.MigrateOptions{Rotate: true,
+		Persist: func(context.Context, string) error { return nil }, REST: []ecgrid.Option{ecgrid.WithRESTURL(srv.URL)}})
+	require.NoError(t, err)
+	assert.True(t, m.Rotated)
+	assert.Equal(t, 1, srv.Rotations(42))
+	assert.Equal(t, 1, count(srv, "GetAPIKey"), "one read of the key")
+}

@@ -112,8 +112,7 @@ func (p *RetryPolicy) retryable(op string, e *Error) bool {
 	case e.Kind == ErrUnavailable && e.StatusCode == http.StatusServiceUnavailable:
 		return true
 	case e.Kind == ErrUnavailable && e.StatusCode == 0 && e.Outcome == OutcomeNotApplied:
-		// Not a context that ended: that is the caller's, not the service's.
-		return !errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded)
+		return !callerEnded(e)
 	case e.Outcome == OutcomeUnknown:
 		return op != opGenerate || p.RetryUnknownOutcome
 	}
@@ -150,6 +149,11 @@ type request struct {
 // reads reports whether the operation changes nothing on the server.
 func (r *request) reads() bool { return r.op == opGet || r.op == opWhoAmI }
 
+// portable reports whether the operation means the same on both transports,
+// so that SOAP may stand in for REST. Login, Refresh and Logout are not: a
+// session belongs to the transport that made it.
+func (r *request) portable() bool { return r.op == opGenerate || r.op == opGet || r.op == opWhoAmI }
+
 // do runs a call: input checks, then attempts on the primary transport,
 // then, if allowed, on the SOAP fallback. It returns nil on success.
 func (c *Client) do(ctx context.Context, r *request) *Error {
@@ -170,7 +174,7 @@ func (c *Client) do(ctx context.Context, r *request) *Error {
 		defer cancel()
 	}
 	e := c.attempts(ctx, r)
-	if e == nil || !c.fallback || !fallbackEligible(e) {
+	if e == nil || !c.fallback || !r.portable() || !fallbackEligible(e) {
 		return e
 	}
 	c.log(ctx, slog.LevelInfo, "ecgrid: REST certainly did not process the call; falling back to SOAP", r,
@@ -195,8 +199,7 @@ func fallbackEligible(e *Error) bool {
 	case 0:
 		// A connection that never carried the request; not the caller's
 		// context ending, nor a credential that could not be had.
-		return e.Kind == ErrUnavailable &&
-			!errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded)
+		return e.Kind == ErrUnavailable && !callerEnded(e)
 	case http.StatusNotFound:
 		return e.Kind == ErrNotFound && e.Code == "" // not an ECGrid envelope: the route does not exist
 	case http.StatusNotImplemented, http.StatusServiceUnavailable:
@@ -205,31 +208,43 @@ func fallbackEligible(e *Error) bool {
 	return false
 }
 
+// callerEnded reports whether the failure is the caller's context ending
+// (cancelled, or its deadline passed): the caller's doing, not the service's.
+func callerEnded(e *Error) bool {
+	return errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, context.DeadlineExceeded)
+}
+
 // attempts runs r on its transport until it succeeds or the policy gives
 // up. It returns nil on success.
 func (c *Client) attempts(ctx context.Context, r *request) *Error {
 	p := &c.retry
-	unknown, renewed := false, false
-	sent := 0
+	unknown := false
+	repeated := 0 // 1 once the call was repeated with renewed credentials
 	for tries := 1; ; tries++ {
-		sent++
+		sent := tries + repeated // requests made, this one included
 		creds, e := c.credentials(ctx, r)
-		if e == nil {
-			err := c.attempt(ctx, r, creds)
-			if err == nil {
-				return nil
-			}
-			e = transportError(r, err)
-			if e.Kind == ErrUnauthorized && !renewed && r.given == nil && r.op != opLogin && r.op != opRefresh &&
-				c.creds.renew(ctx, r.transport, creds) {
-				// Refused because the credentials changed during the call (a
-				// rotation, SetCredentials) or a session the client made
-				// expired: a 401 is definite, so repeating is safe.
-				renewed = true
-				tries--
-				c.log(ctx, slog.LevelInfo, "ecgrid: credentials renewed after a refusal; repeating the call", r)
-				continue
-			}
+		if e != nil {
+			// No credential to be had ends the call: a login has already
+			// applied the retry policy, and repeating it here would retry
+			// every retry. Attempts counts the requests made: this call's
+			// and the login's.
+			e.Attempts += sent - 1
+			return finish(r, e, unknown)
+		}
+		err := c.attempt(ctx, r, creds)
+		if err == nil {
+			return nil
+		}
+		e = transportError(r, err)
+		if e.Kind == ErrUnauthorized && repeated == 0 && r.given == nil && r.op != opLogin && r.op != opRefresh &&
+			c.creds.renew(ctx, r.transport, creds) {
+			// Refused because the credentials changed during the call (a
+			// rotation, SetCredentials) or a session the client made
+			// expired: a 401 is definite, so repeating is safe.
+			repeated = 1
+			tries--
+			c.log(ctx, slog.LevelInfo, "ecgrid: credentials renewed after a refusal; repeating the call", r)
+			continue
 		}
 		e.Attempts = sent
 		unknown = unknown || e.Outcome == OutcomeUnknown
@@ -269,8 +284,8 @@ func finish(r *request, e *Error, unknown bool) *Error {
 	return e
 }
 
-// credentials returns the credentials of one attempt, or the error that
-// ends the attempt before anything is sent for it.
+// credentials returns the credentials of one attempt, or the error of the
+// credential source that ends the call before anything is sent for it.
 func (c *Client) credentials(ctx context.Context, r *request) (Credentials, *Error) {
 	switch {
 	case r.op == opLogin || r.op == opRefresh:
@@ -278,33 +293,7 @@ func (c *Client) credentials(ctx context.Context, r *request) (Credentials, *Err
 	case r.given != nil:
 		return *r.given, nil
 	}
-	creds, err := c.creds.credentials(ctx, r.transport)
-	if err != nil {
-		var le *Error
-		if errors.As(err, &le) {
-			// Logging in failed: the call was not sent. Keep the login's
-			// kind, status and codes, but not its outcome.
-			e := *le
-			e.Op, e.UserID, e.Attempts, e.Outcome = r.op, r.userID, 0, OutcomeNotApplied
-			e.Message = "logging in failed: " + describeShort(le)
-			e.serverText, e.Code, e.FaultCode = false, le.Code, le.FaultCode
-			return Credentials{}, &e
-		}
-		return Credentials{}, &Error{Op: r.op, Transport: r.transport, UserID: r.userID, Kind: ErrUnauthorized,
-			Message: "the credentials provider failed", Err: err}
-	}
-	if _, ok := c.creds.(providerCreds); !ok {
-		return creds, nil // checked when they were set, or made by a login
-	}
-	if r.transport == REST && !creds.restOK() || r.transport == SOAP && creds.soapSession() == "" {
-		return Credentials{}, &Error{Op: r.op, Transport: r.transport, UserID: r.userID, Kind: ErrInvalidInput,
-			Message: "the credentials provider gave no credential the " + string(r.transport) + " transport can use"}
-	}
-	if err := creds.check(); err != nil {
-		return Credentials{}, &Error{Op: r.op, Transport: r.transport, UserID: r.userID, Kind: ErrInvalidInput,
-			Message: "the credentials provider gave an unusable credential: " + err.Error()}
-	}
-	return creds, nil
+	return c.creds.credentials(ctx, r)
 }
 
 // describeShort is an error's description without advice.
@@ -359,8 +348,6 @@ func (c *Client) attempt(ctx context.Context, r *request, creds Credentials) err
 		r.session = Session{Token: id, Transport: SOAP}
 	case opLogout:
 		_, err = c.soap.Logout(ctx, session)
-	case opRefresh:
-		err = &soap.Error{Op: opRefresh, NotSent: true, Problem: "SOAP sessions can't be refreshed", Err: soap.ErrInvalidInput}
 	}
 	return err
 }

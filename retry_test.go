@@ -315,3 +315,28 @@ func TestDefaultBackoffHonoursRetryAfter(t *testing.T) {
 	require.Len(t, at, 2)
 	assert.GreaterOrEqual(t, at[1].Sub(at[0]), time.Second, "the wait the service asked for")
 }
+
+// failingProvider is a CredentialsProvider that fails with err.
+type failingProvider struct{ err error }
+
+func (p failingProvider) Credentials(context.Context) (ecgrid.Credentials, error) {
+	return ecgrid.Credentials{}, p.err
+}
+
+// TestProviderErrorIsNotALoginFailure: a provider that fails with an *Error
+// of its own (it called ECGrid itself) is a provider failure,
+// ErrUnauthorized, not a login failure of the provider's kind.
+func TestProviderErrorIsNotALoginFailure(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) { success(testNewKey)(w, r, "") })
+	inner := &ecgrid.Error{Op: "GetAPIKey", Kind: ecgrid.ErrServer, Outcome: ecgrid.OutcomeUnknown, Message: "the vault's call failed"}
+	c, err := ecgrid.New(ecgrid.WithCredentialsProvider(failingProvider{inner}), ecgrid.WithRESTURL(s.URL))
+	require.NoError(t, err)
+	_, err = c.Users().GenerateAPIKey(context.Background(), 42)
+	require.ErrorIs(t, err, ecgrid.ErrUnauthorized)
+	assertOneKind(t, err)
+	assert.False(t, errors.Is(err, ecgrid.ErrOutcomeUnknown), "nothing was sent")
+	assert.NotContains(t, err.Error(), "logging in failed")
+	assert.Contains(t, err.Error(), "the credentials provider failed")
+	assert.Contains(t, err.Error(), "the vault's call failed")
+	assert.Zero(t, s.hits.Load())
+}

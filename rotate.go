@@ -155,6 +155,13 @@ func (o RotateOptions) LogValue() slog.Value { return o.show().LogValue() }
 // key, with an error of kind ErrPersist or ErrVerify and outcome
 // OutcomeApplied. Every error is an *Error.
 func (c *Client) RotateAPIKey(ctx context.Context, userID int, opts RotateOptions) (Rotation, error) {
+	return c.rotate(ctx, userID, opts, false)
+}
+
+// rotate is RotateAPIKey. read says the caller has already tried to read
+// the previous key (opts.PreviousKey is what it found, or empty): it is not
+// read again.
+func (c *Client) rotate(ctx context.Context, userID int, opts RotateOptions, read bool) (Rotation, error) {
 	var r Rotation
 	if e := c.checkRotate(ctx, userID, opts); e != nil {
 		return r, e
@@ -184,7 +191,7 @@ func (c *Client) RotateAPIKey(ctx context.Context, userID int, opts RotateOption
 			u = c.with(*old)
 		}
 	}
-	if prev == "" {
+	if prev == "" && !read {
 		if k, err := u.Users().GetAPIKey(ctx, userID); err == nil {
 			prev = k
 		}
@@ -196,7 +203,7 @@ func (c *Client) RotateAPIKey(ctx context.Context, userID int, opts RotateOption
 		if ge.Outcome != OutcomeUnknown {
 			return r, ge
 		}
-		sctx, cancel := stepContext(ctx, opts)
+		sctx, cancel := stepContext(ctx, opts.StepTimeout)
 		current, rerr := u.recoverKey(sctx, userID, opts.Recovery)
 		cancel()
 		if rerr != nil {
@@ -221,17 +228,17 @@ func (c *Client) RotateAPIKey(ctx context.Context, userID int, opts RotateOption
 		switched() // calls refused meanwhile may now repeat with the new key
 	}
 	if opts.Persist != nil {
-		sctx, cancel := stepContext(ctx, opts)
+		sctx, cancel := stepContext(ctx, opts.StepTimeout)
 		perr := persist(sctx, opts.Persist, key)
 		cancel()
 		if perr != nil {
 			return r, &Error{Op: opRotate, Transport: c.transport, UserID: userID, Kind: ErrPersist,
-				Outcome: OutcomeApplied, Message: "RotateOptions.Persist failed", Err: perr, secret: key}
+				Outcome: OutcomeApplied, Message: "RotateOptions.Persist failed", Err: cause(perr), secret: key}
 		}
 		r.Persisted = true
 	}
 	if opts.Verify {
-		sctx, cancel := stepContext(ctx, opts)
+		sctx, cancel := stepContext(ctx, opts.StepTimeout)
 		id, verr := c.with(Credentials{APIKey: key}).Sessions().WhoAmI(sctx)
 		cancel()
 		switch {
@@ -279,9 +286,8 @@ func (c *Client) checkRotate(ctx context.Context, userID int, opts RotateOptions
 }
 
 // stepContext is the context of a step after the generation: ctx's values
-// without its cancellation, bounded by the step timeout.
-func stepContext(ctx context.Context, opts RotateOptions) (context.Context, context.CancelFunc) {
-	d := opts.StepTimeout
+// without its cancellation, bounded by the step timeout d (0: the default).
+func stepContext(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	if d == 0 {
 		d = DefaultStepTimeout
 	}

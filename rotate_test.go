@@ -211,3 +211,23 @@ func TestRecoveryUnderBothReadRules(t *testing.T) {
 		}
 	}
 }
+
+// TestPersistErrorOfThisPackage: a Persist that fails with an *Error (it
+// called ECGrid itself) gives an ErrPersist error that matches one kind
+// only, with the cause's text kept and other causes still found.
+func TestPersistErrorOfThisPackage(t *testing.T) {
+	srv := fakeECGrid()
+	defer srv.Close()
+	c, err := ecgrid.New(ecgrid.WithAPIKey(adminKey), ecgrid.WithRESTURL(srv.URL))
+	require.NoError(t, err)
+	inner := &ecgrid.Error{Op: "GetAPIKey", Kind: ecgrid.ErrServer, Outcome: ecgrid.OutcomeUnknown,
+		Message: "the vault failed", Err: context.DeadlineExceeded}
+	r, err := c.RotateAPIKey(context.Background(), 42, ecgrid.RotateOptions{
+		Persist: func(context.Context, string) error { return fmt.Errorf("storing: %w", inner) }})
+	require.ErrorIs(t, err, ecgrid.ErrPersist)
+	assertOneKind(t, err)
+	assert.False(t, errors.Is(err, ecgrid.ErrOutcomeUnknown), "the outcome is the rotation's: applied")
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "other causes are still found")
+	assert.Contains(t, err.Error(), "the vault failed")
+	assert.True(t, r.Rotated)
+}

@@ -154,15 +154,21 @@ func WithSender(s Sender) Option {
 // another credential option or with WithSOAPFallback.
 func WithLogin(login, password string) Option {
 	return func(s *settings) error {
-		if err := wire.CheckText("login", login, false); err != nil {
-			return fmt.Errorf("WithLogin: %w", err)
-		}
-		if err := wire.CheckSecret("password", password); err != nil {
+		if err := checkLogin(login, password); err != nil {
 			return fmt.Errorf("WithLogin: %w", err)
 		}
 		s.login, s.password, s.hasLogin = login, password, true
 		return nil
 	}
+}
+
+// checkLogin refuses a login name or password that can't be sent, saying
+// why without showing the password.
+func checkLogin(login, password string) error {
+	if err := wire.CheckText("login", login, false); err != nil {
+		return err
+	}
+	return wire.CheckSecret("password", password)
 }
 
 // Sessions returns the client's Sessions: Login, Refresh, Logout and WhoAmI
@@ -174,10 +180,7 @@ type clientSessions struct{ c *Client }
 
 // Login implements Sessions.Login.
 func (s clientSessions) Login(ctx context.Context, login, password string) (Session, error) {
-	if err := wire.CheckText("login", login, false); err != nil {
-		return Session{}, &Error{Op: opLogin, Transport: s.c.transport, Kind: ErrInvalidInput, Message: err.Error()}
-	}
-	if err := wire.CheckSecret("password", password); err != nil {
+	if err := checkLogin(login, password); err != nil {
 		return Session{}, &Error{Op: opLogin, Transport: s.c.transport, Kind: ErrInvalidInput, Message: err.Error()}
 	}
 	r := request{op: opLogin, login: login, password: password}

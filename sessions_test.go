@@ -240,3 +240,61 @@ func TestRotateOwnKeyWithLogin(t *testing.T) {
 		})
 	}
 }
+
+// TestWithLoginUnavailableNotRetriedTwice: a login that keeps failing with
+// 503 is retried by the login's own attempts only, not once more per
+// attempt of the call that needed it: MaxAttempts login requests, and the
+// error counts them.
+func TestWithLoginUnavailableNotRetriedTwice(t *testing.T) {
+	for _, tc := range transports {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := sessionFake(t)
+			srv.Inject(ecgridtest.Fault{Op: ecgridtest.OpLogin, Status: 503, Times: ecgridtest.Forever})
+			c := loginClient(t, tc, srv, password42, ecgrid.WithRetryPolicy(ecgrid.RetryPolicy{
+				Backoff: func(int, time.Duration) time.Duration { return time.Millisecond }}))
+			_, err := c.Users().GetAPIKey(context.Background(), 42)
+			require.ErrorIs(t, err, ecgrid.ErrUnavailable)
+			assertOneKind(t, err)
+			var e *ecgrid.Error
+			require.ErrorAs(t, err, &e)
+			max := ecgrid.DefaultRetryPolicy().MaxAttempts
+			assert.Equal(t, max, count(srv, "Login"), "the login's own attempts only")
+			assert.Equal(t, max, len(srv.Requests()), "nothing else was sent")
+			assert.Equal(t, max, e.Attempts)
+		})
+	}
+}
+
+// TestSOAPFallbackSkipsSessions: a session belongs to the transport that
+// made it, so Login, Refresh and Logout never fall back to SOAP: with REST
+// unreachable, Login returns the REST failure and SOAP sees no Login.
+func TestSOAPFallbackSkipsSessions(t *testing.T) {
+	srv := sessionFake(t)
+	c, err := ecgrid.New(ecgrid.WithAPIKey(userKey), ecgrid.WithRESTURL(closedURL(t)), ecgrid.WithSOAPURL(srv.SOAPURL),
+		ecgrid.WithSOAPFallback(), ecgrid.WithRetryPolicy(ecgrid.RetryPolicy{MaxAttempts: 1}))
+	require.NoError(t, err)
+	_, err = c.Sessions().Login(context.Background(), login42, password42)
+	require.ErrorIs(t, err, ecgrid.ErrUnavailable)
+	assertOneKind(t, err)
+	var e *ecgrid.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, ecgrid.REST, e.Transport, "the REST failure")
+	assert.Nil(t, e.Fallback, "no fallback")
+	assert.Zero(t, count(srv, "Login"), "no SOAP Login")
+	assert.Zero(t, srv.Logins())
+
+	err = c.Sessions().Logout(context.Background(), ecgrid.Session{Token: "some-rest-token", Transport: ecgrid.REST})
+	require.ErrorIs(t, err, ecgrid.ErrUnavailable)
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, ecgrid.REST, e.Transport)
+	_, err = c.Sessions().Refresh(context.Background(), ecgrid.Session{Token: "some-rest-token", Transport: ecgrid.REST})
+	require.ErrorIs(t, err, ecgrid.ErrUnavailable)
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, ecgrid.REST, e.Transport)
+	assert.Empty(t, srv.Requests(), "SOAP saw nothing")
+
+	// A portable operation still falls back.
+	id, err := c.Sessions().WhoAmI(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 42, id.UserID)
+}

@@ -79,7 +79,8 @@ func (c Credentials) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 // "[redacted]".
 func (c Credentials) LogValue() slog.Value { return c.show().LogValue() }
 
-// restAuth returns what REST sends, and whether there is anything.
+// restOK reports whether there is a credential REST can send: an API key
+// or a bearer token.
 func (c Credentials) restOK() bool { return c.APIKey != "" || c.BearerToken != "" }
 
 // soapSession returns the SessionID SOAP sends, preferring a session ID

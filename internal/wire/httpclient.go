@@ -27,18 +27,22 @@ func DefaultTransport(maxConnsPerHost int) *http.Transport {
 	return t
 }
 
-// HTTPClient returns the client a transport sends with: a copy of hc (nil:
-// a client with DefaultTransport(0)), with a transport if it had none, that
-// never follows a redirect and neither sends nor stores cookies. A redirect
-// is handed back as the 3xx answer, for the transport to report: following
-// one could send the credential to another host or turn a POST into a GET.
-func HTTPClient(hc *http.Client) *http.Client {
+// HTTPClient is HTTPClientConns(hc, 0).
+func HTTPClient(hc *http.Client) *http.Client { return HTTPClientConns(hc, 0) }
+
+// HTTPClientConns returns the client a transport sends with: a copy of hc
+// (nil: an empty client), with DefaultTransport(maxConnsPerHost) if it had
+// no transport, that never follows a redirect and neither sends nor stores
+// cookies. A redirect is handed back as the 3xx answer, for the transport to
+// report: following one could send the credential to another host or turn a
+// POST into a GET. It never fails.
+func HTTPClientConns(hc *http.Client, maxConnsPerHost int) *http.Client {
 	var c http.Client
 	if hc != nil {
 		c = *hc
 	}
 	if c.Transport == nil {
-		c.Transport = DefaultTransport(0)
+		c.Transport = DefaultTransport(maxConnsPerHost)
 	}
 	c.Jar = nil
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
