@@ -66,7 +66,7 @@ func (c *cli) runKeyCommand(generate bool, args []string) int {
 	// Everything is checked before anything is sent.
 	userID, err := parseUserID(f.user)
 	if err != nil {
-		out.printf("%s: %s\n", name, err)
+		out.printf("%s: %s\n", name, err.Error()) // the CLI's words and the user's argument
 		return exitUsage
 	}
 	sess, transport, err := newSession(&f.netFlags, creds)
@@ -126,7 +126,7 @@ func (c *cli) runKeyCommand(generate bool, args []string) int {
 	switch {
 	case code == exitUnknown:
 		printRecovery(out, userID, f, sess.login)
-	case code == exitFailed && generate && !strings.Contains(msg, "not rotated"):
+	case code == exitFailed && generate && !strings.Contains(string(msg), "not rotated"):
 		out.printf("%s: the key of user %d was not rotated: the old key still works\n", name, userID)
 	}
 	return code

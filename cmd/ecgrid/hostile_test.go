@@ -281,6 +281,6 @@ func TestLibMsg(t *testing.T) {
 		"done.; next":             "done. Next",
 		`ecgrid: "Why?"; because`: `"Why?" Because`,
 	} {
-		assert.Equal(t, want, libMsg(errors.New(in)), in)
+		assert.Equal(t, want, string(libMsg(errors.New(in))), in)
 	}
 }

@@ -99,7 +99,7 @@ func (c *cli) runMigrate(args []string) int {
 	}
 	kf, err := prepareKeyFile(f.out, f.force)
 	if err != nil {
-		out.printf("%s: -out %s; nothing was sent\n", name, err)
+		out.printf("%s: -out %s; nothing was sent\n", name, err.Error()) // the CLI's words and the user's path
 		return exitFailed
 	}
 	defer kf.discard()
@@ -215,9 +215,9 @@ func (c *cli) migrateReport(out secretWriter, f *migrateFlags, m ecgrid.Migratio
 		return exitFailed
 
 	case errors.Is(err, ecgrid.ErrPersist):
-		why := libMsg(err)
+		var why any = libMsg(err)
 		if persistErr != nil {
-			why = persistErr.Error()
+			why = persistErr.Error() // the CLI's own words and the user's path
 		}
 		out.printf("%s: the key could not be written: %s; nothing changed on the server.\n", name, why)
 		return exitFailed
@@ -231,7 +231,7 @@ func (c *cli) migrateReport(out secretWriter, f *migrateFlags, m ecgrid.Migratio
 	}
 	msg := libMsg(err)
 	out.printf("%s: %s\n", name, msg)
-	if !strings.Contains(msg, "not rotated") {
+	if !strings.Contains(string(msg), "not rotated") {
 		out.printf("%s: nothing changed on the server.\n", name)
 	}
 	return exitFailed
@@ -254,20 +254,20 @@ func (c *cli) migrateRecovery(out secretWriter, f *migrateFlags, userID int) {
 }
 
 // verifyWhy says why REST refused the key, from an ErrVerify error.
-func verifyWhy(e *ecgrid.Error, userID int) string {
+func verifyWhy(e *ecgrid.Error, userID int) libText {
 	switch {
 	case e == nil:
 		return "the verification failed"
 	case e.Verify != nil:
 		return libMsg(e.Verify)
 	case e.Message != "":
-		return e.Message
+		return libText(e.Message)
 	}
-	return "it does not answer user " + strconv.Itoa(userID)
+	return libText("it does not answer user " + strconv.Itoa(userID))
 }
 
 // errDetail is a short description of e: its kind and the service's codes.
-func errDetail(e *ecgrid.Error) string {
+func errDetail(e *ecgrid.Error) libText {
 	s := "error"
 	if e.Kind != nil {
 		s = strings.TrimPrefix(e.Kind.Error(), "ecgrid: ")
@@ -285,5 +285,5 @@ func errDetail(e *ecgrid.Error) string {
 	if len(parts) > 0 {
 		s += ": " + strings.Join(parts, ", ")
 	}
-	return s
+	return libText(s)
 }
