@@ -83,16 +83,10 @@ func (c *cli) runMigrate(args []string) int {
 		out.printf("%s: %s\n", name, libMsg(err))
 		return exitUsage
 	}
+	// newSession has checked -rest-url too: ecgrid.New validates the REST
+	// URL whatever the transport, so MigrateToREST's own check of the REST
+	// options can't fail after something was sent.
 	defer sess.close(out, name)
-	restOpts := []ecgrid.Option{
-		ecgrid.WithRESTURL(f.restURL),
-		ecgrid.WithTimeout(f.timeout),
-		ecgrid.WithUserAgent("ecgrid-cli/" + ecgrid.Version),
-	}
-	if _, err := ecgrid.New(append(restOpts, ecgrid.WithAPIKey("unused-key"))...); err != nil {
-		out.printf("%s: %s\n", name, libMsg(err))
-		return exitUsage
-	}
 	if f.rotate && !f.yes && !c.isTerminal() {
 		out.printf("%s: stdin is not a terminal: refusing to generate a new key with -rotate without -yes (nothing was sent)\n", name)
 		return exitUsage
@@ -130,7 +124,7 @@ func (c *cli) runMigrate(args []string) int {
 			persistErr = kf.write(key)
 			return persistErr
 		},
-		REST:        restOpts,
+		REST:        f.options(ecgrid.REST),
 		StepTimeout: f.timeout,
 	})
 	stop() // from here on, SIGINT and SIGTERM act as usual
