@@ -120,14 +120,13 @@ func (c *cli) runKeyCommand(generate bool, args []string) int {
 		return exitOK
 	}
 
-	msg := libMsg(err)
-	out.printf("%s: %s\n", name, msg)
+	// On a failure that left the key alone, the library's message says so
+	// ("the key was not rotated: the old key still works"): every error of
+	// GenerateAPIKey has its Op.
+	out.printf("%s: %s\n", name, libMsg(err))
 	code := exitCode(generate, err)
-	switch {
-	case code == exitUnknown:
+	if code == exitUnknown {
 		printRecovery(out, userID, f, sess.login)
-	case code == exitFailed && generate && !strings.Contains(string(msg), "not rotated"):
-		out.printf("%s: the key of user %d was not rotated: the old key still works\n", name, userID)
 	}
 	return code
 }

@@ -223,9 +223,9 @@ func (c *cli) migrateReport(out secretWriter, f *migrateFlags, m ecgrid.Migratio
 			"(the current key of user %s then stops working at once; a SOAP session survives).\n", name, user)
 		return exitFailed
 	}
-	msg := libMsg(err)
-	out.printf("%s: %s\n", name, msg)
-	if !strings.Contains(string(msg), "not rotated") {
+	out.printf("%s: %s\n", name, libMsg(err))
+	// A failed generation's message already says the key was not rotated.
+	if e == nil || e.Op != "GenerateAPIKey" {
 		out.printf("%s: nothing changed on the server.\n", name)
 	}
 	return exitFailed
