@@ -217,8 +217,9 @@ func (c *cli) migrateReport(out secretWriter, f *migrateFlags, m ecgrid.Migratio
 		return exitFailed
 
 	case e != nil && e.Op == "GetAPIKey" && errors.Is(err, ecgrid.ErrForbidden):
-		out.printf("%s: the service refused to read the key of user %s (%s): reading a key needs NetworkAdmin or higher, even one's own.\n",
-			name, user, errDetail(e))
+		out.printf("%s: %s\n", name, libMsg(err))
+		out.printf("%s: the service refused to read the key of user %s: reading a key needs NetworkAdmin or higher, even one's own.\n",
+			name, user)
 		out.printf("%s: nothing changed on the server. To generate a new key instead, run again with -rotate\n"+
 			"(the current key of user %s then stops working at once; a SOAP session survives).\n", name, user)
 		return exitFailed
@@ -258,26 +259,4 @@ func verifyWhy(e *ecgrid.Error, userID int) libText {
 		return libText(e.Message)
 	}
 	return libText("it does not answer user " + strconv.Itoa(userID))
-}
-
-// errDetail is a short description of e: its kind and the service's codes.
-func errDetail(e *ecgrid.Error) libText {
-	s := "error"
-	if e.Kind != nil {
-		s = strings.TrimPrefix(e.Kind.Error(), "ecgrid: ")
-	}
-	var parts []string
-	if e.StatusCode != 0 {
-		parts = append(parts, "HTTP "+strconv.Itoa(e.StatusCode))
-	}
-	if e.FaultCode != "" {
-		parts = append(parts, "fault "+e.FaultCode)
-	}
-	if e.Code != "" {
-		parts = append(parts, e.Code)
-	}
-	if len(parts) > 0 {
-		s += ": " + strings.Join(parts, ", ")
-	}
-	return libText(s)
 }
