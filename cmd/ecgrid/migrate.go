@@ -43,7 +43,8 @@ Exit codes:
   0  done: FILE holds a key that REST accepts for the user
   1  failed, and nothing changed on the server (the read was refused without
      -rotate, a wrong password, FILE exists without -force, not confirmed, …)
-  2  usage error or invalid input: nothing was sent
+  2  usage error or invalid input: nothing was sent (also when FILE can't be
+     created: it is a directory, or its directory is missing or unwritable)
   3  a generation's outcome is unknown and could not be settled, or the new key
      could not be written (FILE was not written): read the current key with
      ECGRID_API_KEY=<a NetworkAdmin's key> ecgrid apikey get -user ID
@@ -94,7 +95,10 @@ func (c *cli) runMigrate(args []string) int {
 	kf, err := prepareKeyFile(f.out, f.force)
 	if err != nil {
 		out.printf("%s: -out %s; nothing was sent\n", name, err.Error()) // the CLI's words and the user's path
-		return exitFailed
+		if errors.Is(err, errFileExists) {
+			return exitFailed // documented: the user may mean to keep FILE
+		}
+		return exitUsage // FILE can't be created: invalid input, nothing sent
 	}
 	defer kf.discard()
 
