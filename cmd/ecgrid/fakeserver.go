@@ -107,17 +107,26 @@ func (u *userSeeds) ids() []int {
 	return ids
 }
 
-// adminIDs collects repeated -admin ID flags.
-type adminIDs map[int]bool
+// adminIDs collects repeated -admin ID flags. Like userSeeds.Set, Set never
+// fails: runFakeServer reports a bad ID in its own words, not the flag
+// package with the whole usage.
+type adminIDs struct {
+	ids  map[int]bool
+	errs []string
+}
 
-func (a adminIDs) String() string { return "" }
+func (a *adminIDs) String() string { return "" }
 
-func (a adminIDs) Set(v string) error {
+func (a *adminIDs) Set(v string) error {
 	id, err := parseSeedID(v)
 	if err != nil {
-		return err
+		a.errs = append(a.errs, "-admin "+err.Error())
+		return nil
 	}
-	a[id] = true
+	if a.ids == nil {
+		a.ids = make(map[int]bool)
+	}
+	a.ids[id] = true
 	return nil
 }
 
@@ -139,7 +148,7 @@ func (c *cli) runFakeServer(args []string) int {
 	stdout, stderr := c.stdout, c.stderr
 	var (
 		users       userSeeds
-		admins      = adminIDs{}
+		admins      adminIDs
 		addr        string
 		sessionTTL  time.Duration
 		selfKeyRead bool
@@ -147,7 +156,7 @@ func (c *cli) runFakeServer(args []string) int {
 	fs := flag.NewFlagSet("ecgrid fake-server", flag.ContinueOnError)
 	fs.StringVar(&addr, "addr", "127.0.0.1:0", "the `HOST:PORT` to listen on (port 0 picks a free port)")
 	fs.Var(&users, "user", "seed user `ID=KEY[,LOGIN:PASSWORD]` (repeatable); with LOGIN:PASSWORD it can log in (the password is never printed)")
-	fs.Var(admins, "admin", "make user `ID` a NetworkAdmin (repeatable); without -user ID=… it gets a random key, printed on stdout")
+	fs.Var(&admins, "admin", "make user `ID` a NetworkAdmin (repeatable); without -user ID=… it gets a random key, printed on stdout")
 	fs.DurationVar(&sessionTTL, "session-ttl", 0, "`DURATION` of sessions, such as 30s (default 20m): REST tokens expire that long after issue, SOAP sessions that long after last use")
 	fs.BoolVar(&selfKeyRead, "self-key-read", false, "let a user read its own key (by default reading a key needs NetworkAdmin, as the vendor's REST reference says)")
 	fs.Usage = func() {
@@ -161,8 +170,12 @@ func (c *cli) runFakeServer(args []string) int {
 	if code, stop := c.parseFlags(fs, args); stop {
 		return code
 	}
+	problems := admins.errs
 	if err := users.check(); err != nil {
-		fmt.Fprintf(stderr, "ecgrid fake-server: %v\n", err)
+		problems = append([]string{err.Error()}, problems...)
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(stderr, "ecgrid fake-server: %s\n", strings.Join(problems, "; "))
 		return exitUsage
 	}
 	if sessionTTL < 0 {
@@ -187,10 +200,10 @@ func (c *cli) runFakeServer(args []string) int {
 	all := map[int]bool{}
 	for _, id := range users.ids() {
 		sd := users.seeds[id]
-		opts = append(opts, ecgridtest.WithUser(ecgridtest.User{ID: id, Level: level(admins[id]), APIKey: sd.key, Login: sd.login, Password: sd.password}))
+		opts = append(opts, ecgridtest.WithUser(ecgridtest.User{ID: id, Level: level(admins.ids[id]), APIKey: sd.key, Login: sd.login, Password: sd.password}))
 		all[id] = true
 	}
-	for id := range admins {
+	for id := range admins.ids {
 		if !all[id] {
 			opts = append(opts, ecgridtest.WithUser(ecgridtest.User{ID: id, Level: ecgridtest.AuthLevelNetworkAdmin}))
 			all[id] = true
@@ -212,7 +225,7 @@ func (c *cli) runFakeServer(args []string) int {
 	sort.Ints(ids)
 	for _, id := range ids {
 		key, _ := s.Key(id)
-		fmt.Fprintf(&out, "user: id=%d level=%s key=%s", id, level(admins[id]), key)
+		fmt.Fprintf(&out, "user: id=%d level=%s key=%s", id, level(admins.ids[id]), key)
 		if login := users.seeds[id].login; login != "" {
 			fmt.Fprintf(&out, " login=%s", login)
 		}
