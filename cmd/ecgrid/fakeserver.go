@@ -157,11 +157,11 @@ func (c *cli) runFakeServer(args []string) int {
 	fs.StringVar(&addr, "addr", "127.0.0.1:0", "the `HOST:PORT` to listen on (port 0 picks a free port)")
 	fs.Var(&users, "user", "seed user `ID=KEY[,LOGIN:PASSWORD]` (repeatable); with LOGIN:PASSWORD it can log in (the password is never printed)")
 	fs.Var(&admins, "admin", "make user `ID` a NetworkAdmin (repeatable); without -user ID=… it gets a random key, printed on stdout")
-	fs.DurationVar(&sessionTTL, "session-ttl", 0, "`DURATION` of sessions, such as 30s (default 20m): REST tokens expire that long after issue, SOAP sessions that long after last use")
+	fs.DurationVar(&sessionTTL, "session-ttl", 0, "how long sessions last, a `DUR` such as 30s (default 20m): REST tokens expire that long after issue, SOAP sessions that long after last use")
 	fs.BoolVar(&selfKeyRead, "self-key-read", false, "let a user read its own key (by default reading a key needs NetworkAdmin, as the vendor's REST reference says)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: ecgrid fake-server [-addr HOST:PORT] [-user ID=KEY[,LOGIN:PASSWORD] ...] [-admin ID ...]\n"+
-			"                          [-session-ttl DURATION] [-self-key-read]\n\n"+
+			"                          [-session-ttl DUR] [-self-key-read]\n\n"+
 			"Serve a fake ECGrid (REST and SOAP) until SIGINT or SIGTERM. Prints \"rest-url: URL\",\n"+
 			"\"soap-url: URL\", then one \"user: id=ID level=LEVEL key=KEY [login=LOGIN]\" line per user on\n"+
 			"stdout. For testing only: it keeps everything in memory, and its keys are not secret.\n\nFlags (-flag or --flag):\n")

@@ -68,8 +68,10 @@
 //
 // "demo" walks through key rotation against an in-process fake server and
 // needs neither network nor credentials. "fake-server" serves that fake on the
-// given address until SIGINT or SIGTERM; it prints "rest-url: URL" and
-// "soap-url: URL" on stdout.
+// given address until SIGINT or SIGTERM; it prints "rest-url: URL",
+// "soap-url: URL", then one "user: id=ID level=LEVEL key=KEY [login=LOGIN]"
+// line per seeded user on stdout (the fake's keys, which are not secret; a
+// password is never printed).
 //
 // Exit codes:
 //
