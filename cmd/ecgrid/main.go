@@ -207,16 +207,14 @@ func run(c *cli, args []string) int {
 		fmt.Fprint(c.stderr, topUsage)
 		return exitUsage
 	}
-	switch args[0] {
-	case "help":
-		if len(args) > 1 && !isHelp(args[1]) {
+	if isHelp(args[0]) {
+		if args[0] == "help" && len(args) > 1 && !isHelp(args[1]) {
 			return run(c, append(append([]string(nil), args[1:]...), "-h"))
 		}
 		fmt.Fprint(c.stdout, topUsage)
 		return exitOK
-	case "-h", "-help", "--help", "--h":
-		fmt.Fprint(c.stdout, topUsage)
-		return exitOK
+	}
+	switch args[0] {
 	case "version", "-version", "--version":
 		return c.runVersion(args[1:])
 	case "apikey":
