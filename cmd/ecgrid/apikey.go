@@ -151,7 +151,7 @@ func exitCode(generate bool, err error) int {
 // printRecovery tells how to read the current key after generate's exit 3.
 func printRecovery(out secretWriter, userID int, f *keyFlags, login bool) {
 	out.printf("To read the current key of user %d, with a NetworkAdmin's credential (reading a key needs NetworkAdmin):\n  %s=<a NetworkAdmin's key> %s\n",
-		userID, envAPIKey, recoveryCommand(userID, &f.netFlags))
+		userID, envAPIKey, recoveryCommand(strconv.Itoa(userID), &f.netFlags))
 	how := "A SOAP session of user " + strconv.Itoa(userID) + " (" + envSessionID + ") survives a rotation"
 	if login {
 		how += ", and so does its login (" + envUsername + " and " + envPassword + ")"
@@ -160,9 +160,10 @@ func printRecovery(out secretWriter, userID int, f *keyFlags, login bool) {
 }
 
 // recoveryCommand returns the "ecgrid apikey get" command line that reads
-// the user's current key with the same transport settings.
-func recoveryCommand(userID int, f *netFlags) string {
-	cmd := "ecgrid apikey get -user " + strconv.Itoa(userID)
+// the current key of user (an ID, or a placeholder such as "ID") with the
+// same transport settings.
+func recoveryCommand(user string, f *netFlags) string {
+	cmd := "ecgrid apikey get -user " + user
 	if f.transport != "rest" {
 		cmd += " -transport " + f.transport
 	}
@@ -188,14 +189,26 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// parseUserID reads -user: a decimal integer in 1..ecgrid.MaxUserID.
+// parseUserID reads -user: a decimal integer in 1..ecgrid.MaxUserID. It
+// fails when s is empty or not such an integer.
 func parseUserID(s string) (int, error) {
 	if s == "" {
 		return 0, errors.New("-user ID is required")
 	}
+	id, err := parseID(s)
+	if err != nil {
+		return 0, fmt.Errorf("-user %w", err)
+	}
+	return id, nil
+}
+
+// parseID reads a user ID: a decimal integer in 1..ecgrid.MaxUserID. Its
+// error quotes s and says what is wanted, for the caller to prefix with the
+// flag's name.
+func parseID(s string) (int, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 1 || n > ecgrid.MaxUserID {
-		return 0, fmt.Errorf("-user %q is not a user ID: want an integer between 1 and %d", s, ecgrid.MaxUserID)
+		return 0, fmt.Errorf("%q is not a user ID: want an integer between 1 and %d", s, ecgrid.MaxUserID)
 	}
 	return int(n), nil
 }

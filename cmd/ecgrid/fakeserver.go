@@ -11,12 +11,10 @@ import (
 	"io"
 	"net"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
-	"github.com/ecgridkit/ecgrid"
 	"github.com/ecgridkit/ecgrid/ecgridtest"
 )
 
@@ -37,7 +35,7 @@ func (u *userSeeds) String() string { return "" } // never shows a key
 
 func (u *userSeeds) Set(v string) error {
 	idText, rest, ok := strings.Cut(v, "=")
-	id, err := parseSeedID(idText)
+	id, err := parseID(idText)
 	if !ok {
 		u.errs = append(u.errs, "-user wants ID=KEY or ID=KEY,LOGIN:PASSWORD (the value has no '=')")
 		return nil
@@ -118,7 +116,7 @@ type adminIDs struct {
 func (a *adminIDs) String() string { return "" }
 
 func (a *adminIDs) Set(v string) error {
-	id, err := parseSeedID(v)
+	id, err := parseID(v)
 	if err != nil {
 		a.errs = append(a.errs, "-admin "+err.Error())
 		return nil
@@ -128,15 +126,6 @@ func (a *adminIDs) Set(v string) error {
 	}
 	a.ids[id] = true
 	return nil
-}
-
-// parseSeedID reads a user ID in 1..ecgrid.MaxUserID.
-func parseSeedID(s string) (int, error) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 1 || n > ecgrid.MaxUserID {
-		return 0, fmt.Errorf("%q is not a user ID: want an integer between 1 and %d", s, ecgrid.MaxUserID)
-	}
-	return int(n), nil
 }
 
 // runFakeServer serves ecgridtest's fake on -addr until ctx ends (SIGINT or
@@ -197,17 +186,18 @@ func (c *cli) runFakeServer(args []string) int {
 	if selfKeyRead {
 		opts = append(opts, ecgridtest.WithSelfKeyRead())
 	}
-	all := map[int]bool{}
-	for _, id := range users.ids() {
+	// Every user, seeded with -user or only named by -admin (which gets a
+	// random key), in increasing ID order.
+	ids := users.ids()
+	for id := range admins.ids {
+		if _, seeded := users.seeds[id]; !seeded {
+			ids = append(ids, id)
+		}
+	}
+	sort.Ints(ids)
+	for _, id := range ids {
 		sd := users.seeds[id]
 		opts = append(opts, ecgridtest.WithUser(ecgridtest.User{ID: id, Level: level(admins.ids[id]), APIKey: sd.key, Login: sd.login, Password: sd.password}))
-		all[id] = true
-	}
-	for id := range admins.ids {
-		if !all[id] {
-			opts = append(opts, ecgridtest.WithUser(ecgridtest.User{ID: id, Level: ecgridtest.AuthLevelNetworkAdmin}))
-			all[id] = true
-		}
 	}
 	s, err := ecgridtest.Start(opts...)
 	if err != nil {
@@ -218,11 +208,6 @@ func (c *cli) runFakeServer(args []string) int {
 
 	var out strings.Builder
 	fmt.Fprintf(&out, "rest-url: %s\nsoap-url: %s\n", s.URL, s.SOAPURL)
-	ids := make([]int, 0, len(all))
-	for id := range all {
-		ids = append(ids, id)
-	}
-	sort.Ints(ids)
 	for _, id := range ids {
 		key, _ := s.Key(id)
 		fmt.Fprintf(&out, "user: id=%d level=%s key=%s", id, level(admins.ids[id]), key)

@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/ecgridkit/ecgrid"
 )
@@ -242,10 +241,7 @@ func (c *cli) migrateRecovery(out secretWriter, f *migrateFlags, userID int) {
 	if userID != 0 {
 		user = strconv.Itoa(userID)
 	}
-	cmd := recoveryCommand(userID, &netFlags{transport: "rest", restURL: f.restURL})
-	if userID == 0 {
-		cmd = strings.Replace(cmd, "-user 0", "-user ID", 1)
-	}
+	cmd := recoveryCommand(user, &netFlags{transport: "rest", restURL: f.restURL})
 	out.printf("To read the current key of user %s, with a NetworkAdmin's credential (reading a key needs NetworkAdmin), and store it:\n  %s=<a NetworkAdmin's key> %s > %s\n",
 		user, envAPIKey, cmd, shellQuote(f.out))
 	out.printf("A SOAP session of user %s (%s, or the login of %s and %s) survives a rotation: it still works.\n",

@@ -185,9 +185,9 @@ func TestSecretWriterRedacts(t *testing.T) {
 func TestRecoveryCommand(t *testing.T) {
 	t.Parallel()
 	f := &netFlags{transport: "rest", restURL: ecgrid.DefaultRESTURL, soapURL: ecgrid.DefaultSOAPURL, soapVersion: "1.1"}
-	assert.Equal(t, "ecgrid apikey get -user 42", recoveryCommand(42, f))
+	assert.Equal(t, "ecgrid apikey get -user 42", recoveryCommand("42", f))
 	f.transport, f.soapVersion, f.soapURL = "soap", "1.2", "https://h.example/a b"
-	assert.Equal(t, "ecgrid apikey get -user 7 -transport soap -soap-url 'https://h.example/a b' -soap-version 1.2", recoveryCommand(7, f))
+	assert.Equal(t, "ecgrid apikey get -user 7 -transport soap -soap-url 'https://h.example/a b' -soap-version 1.2", recoveryCommand("7", f))
 }
 
 func TestMask(t *testing.T) {
