@@ -60,6 +60,8 @@ type Server struct {
 	SOAPURL string
 
 	ns          string
+	nsText      string             // ns escaped for XML, as the answers write it
+	actions     map[string]*soapOp // SOAP action in ns -> operation
 	wsdl        []byte
 	basePath    string
 	selfKeyRead bool
@@ -111,6 +113,8 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	s := &Server{
 		ns:          c.ns,
+		nsText:      escapeText(c.ns),
+		actions:     soapActions(c.ns),
 		wsdl:        c.wsdl,
 		basePath:    c.basePath,
 		selfKeyRead: c.selfKeyRead,
