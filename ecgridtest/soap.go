@@ -176,18 +176,16 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	userID, hasUserID := params["UserID"]
-	id, idOK := parseUserID(strings.TrimSpace(userID.text))
+	id, idOK, err := parseUserID(strings.TrimSpace(userID.text), false)
 	s.logRequest(r, TransportSOAP, op.op, id, version, session.text)
-	if hasUserID {
-		if _, err := strconv.ParseInt(strings.TrimSpace(userID.text), 10, 32); err != nil {
-			why := "Input string was not in a correct format."
-			if errors.Is(err, strconv.ErrRange) {
-				why = "Value was either too large or too small for an Int32."
-			}
-			a.clientFault(w, "", fmt.Sprintf("Server was unable to read request. ---> There is an error in XML document (%d, %d). ---> %s",
-				userID.line, userID.col, why))
-			return
+	if hasUserID && err != nil {
+		why := "Input string was not in a correct format."
+		if errors.Is(err, strconv.ErrRange) {
+			why = "Value was either too large or too small for an Int32."
 		}
+		a.clientFault(w, "", fmt.Sprintf("Server was unable to read request. ---> There is an error in XML document (%d, %d). ---> %s",
+			userID.line, userID.col, why))
+		return
 	}
 	f := s.takeFault(TransportSOAP, op.op)
 	s.answer(w, r, a, f, op.op, func() (result, *opError) {
