@@ -130,20 +130,13 @@ func (s *Server) lookupSession(id string, now time.Time, touch bool) (*sessionSt
 // (a REST token, or a GUID-shaped SOAP session ID). Requires s.mu.
 func (s *Server) newSession(userID int, kind sessionKind, now time.Time) (string, *sessionState) {
 	se := &sessionState{userID: userID, kind: kind, expires: now.Add(s.ttl)}
-	for {
-		var id string
-		if kind == sessionREST {
-			id = newToken(userID, se.expires)
-		} else {
-			id = newKey()
-		}
-		if _, taken := s.sessions[id]; !taken {
-			if _, isKey := s.keys[id]; !isKey {
-				s.sessions[id] = se
-				return id, se
-			}
-		}
+	gen := newKey
+	if kind == sessionREST {
+		gen = func() string { return newToken(userID, se.expires) }
 	}
+	id := s.freshID(gen)
+	s.sessions[id] = se
+	return id, se
 }
 
 // login checks a login and password and starts a session: a REST token for
