@@ -101,12 +101,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, a answerer, f *F
 		if !applied || e != nil {
 			res = placeholder(op)
 		}
-		rd := a.render(res)
-		extra := rd.header.Clone()
-		if f.RetryAfter != "" {
-			extra.Set("Retry-After", f.RetryAfter)
-		}
-		s.writeTruncated(w, extra, []byte(rd.body()))
+		s.writeTruncated(w, a.render(res))
 	case f.Oversize > 0:
 		writeOversize(w, a.render(placeholder(op)), f.Oversize)
 	case f.EmptyKey:

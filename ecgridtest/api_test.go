@@ -215,6 +215,22 @@ func TestWSDL(t *testing.T) {
 	assert.Equal(t, 404, r.Status)
 }
 
+// TestWSDLGiven: an empty WSDL is none (404), and the server serves what
+// the bytes held at Start, whatever the caller does with them afterwards.
+func TestWSDLGiven(t *testing.T) {
+	c := client(t, 0)
+	s := setup(t, ecgridtest.WithWSDL([]byte{}))
+	r := restDo(t, c, http.MethodGet, s.SOAPURL+"?WSDL", nil)
+	assert.Equal(t, 404, r.Status)
+
+	wsdl := []byte(`<definitions/>`)
+	s2 := setup(t, ecgridtest.WithWSDL(wsdl))
+	copy(wsdl, "<xxxxxxxxxxx/>")
+	r = restDo(t, c, http.MethodGet, s2.SOAPURL+"?WSDL", nil)
+	assert.Equal(t, 200, r.Status)
+	assert.Equal(t, `<definitions/>`, string(r.Body))
+}
+
 // TestWSDLDefault checks the fake serves the SDK's WSDL unless told
 // otherwise, pointing at itself.
 func TestWSDLDefault(t *testing.T) {

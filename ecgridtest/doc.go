@@ -15,7 +15,9 @@
 //
 // The package shares no code with the SDK: it builds and parses JSON and XML itself,
 // so it checks the SDK's wire format rather than mirroring it. Its only use of the
-// SDK is the WSDL document it serves (soap.WSDL). Importing it costs nothing at init.
+// SDK is the WSDL document it serves (soap.WSDL). Importing it starts nothing and
+// has no init work of its own; the packages it imports initialize as usual, and
+// they include the SDK's soap package (for the WSDL) and what soap imports.
 //
 // # Using it with the SDK
 //

@@ -332,6 +332,23 @@ func TestFault_Truncate(t *testing.T) {
 	}
 }
 
+// TestFault_TruncateHeaders: the truncated answer's head carries the headers
+// of a whole answer, Retry-After included.
+func TestFault_TruncateHeaders(t *testing.T) {
+	s := setup(t, ecgridtest.WithSelfKeyRead())
+	c := client(t, 5*time.Second)
+	old := key(t, s, userID)
+	s.Inject(ecgridtest.Fault{Truncate: true, RetryAfter: "7"})
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/v2/users/key/2", nil)
+	req.Header.Set("X-API-Key", old)
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, "7", resp.Header.Get("Retry-After"))
+	assert.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
+	assert.Len(t, resp.Header.Values("Content-Length"), 1)
+}
+
 func TestFault_Oversize(t *testing.T) {
 	const n = 3 << 19
 	s := setup(t, ecgridtest.WithSelfKeyRead()) // fault tests read the user's own key

@@ -102,15 +102,7 @@ func (s *Server) perform(op string, cred credential, id int, idOK bool) (result,
 		return result{op: op, value: target.key}, nil
 	}
 	delete(s.keys, target.key)
-	for {
-		k := newKey()
-		if _, taken := s.keys[k]; !taken {
-			if _, isSession := s.sessions[k]; !isSession {
-				target.key = k
-				break
-			}
-		}
-	}
+	target.key = s.freshID(newKey)
 	s.keys[target.key] = target.id
 	target.rotations++
 	return result{op: op, value: target.key}, nil

@@ -14,6 +14,7 @@ type config struct {
 	addr        string
 	ns          string
 	wsdl        []byte
+	wsdlGiven   bool // WithWSDL, even with nil; else the default soap.WSDL()
 	basePath    string
 	errorLog    *log.Logger
 	addrGiven   bool
@@ -53,14 +54,14 @@ func WithNamespace(ns string) Option { return func(c *config) { c.ns = ns } }
 // matched case-insensitively); the default is the SDK's WSDL, soap.WSDL(), and nil
 // makes that request get 404. As ASMX does, the location of every soap:address and
 // soap12:address in it is rewritten to the server's own SOAPURL, so a client built
-// from the WSDL calls the fake.
+// from the WSDL calls the fake. An empty b is nil. NewServer and Start read b and
+// serve a copy of it: changing b afterwards changes nothing.
 func WithWSDL(b []byte) Option {
 	return func(c *config) {
-		if b == nil {
+		c.wsdl, c.wsdlGiven = b, true
+		if len(b) == 0 {
 			c.wsdl = nil
-			return
 		}
-		c.wsdl = append([]byte(nil), b...)
 	}
 }
 

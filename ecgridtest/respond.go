@@ -66,9 +66,18 @@ func (s *Server) drop(w http.ResponseWriter) {
 	}
 }
 
-// writeTruncated hijacks the connection, writes a response head announcing the
-// full body length, half the body, and closes the connection.
-func (s *Server) writeTruncated(w http.ResponseWriter, header http.Header, body []byte) {
+// writeTruncated answers 200 with the rendered answer cut short: it hijacks the
+// connection, writes a response head with w.Header() (which rd's header joins,
+// as in writeRendered) announcing the full body length, half the body, and
+// closes the connection.
+func (s *Server) writeTruncated(w http.ResponseWriter, rd rendered) {
+	for k, v := range rd.header {
+		w.Header()[k] = v
+	}
+	header := w.Header().Clone() // the ResponseWriter is not used after Hijack
+	header.Del("Content-Length")
+	header.Del("Connection")
+	body := rd.body()
 	c, release, ok := s.hijack(w)
 	if !ok {
 		return
@@ -83,7 +92,7 @@ func (s *Server) writeTruncated(w http.ResponseWriter, header http.Header, body 
 		}
 	}
 	b.WriteString("Connection: close\r\n\r\n")
-	b.Write(body[:len(body)/2])
+	b.WriteString(body[:len(body)/2])
 	_ = c.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	_, _ = io.WriteString(c, b.String())
 }

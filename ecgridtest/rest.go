@@ -26,10 +26,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, op, method, r
 		notFound(w)
 		return
 	}
-	id, idOK := parseUserID(rawID)
-	if strings.HasPrefix(rawID, "+") {
-		idOK = false // a path segment is digits only
-	}
+	id, idOK, _ := parseUserID(rawID, true) // a path segment is digits only
 	cred := restCredential(r)
 	s.logRequest(r, TransportREST, op, id, "", cred.value)
 
@@ -48,13 +45,15 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, op, method, r
 }
 
 // parseUserID parses a user ID as xs:int (optional sign, 32-bit). id is the parsed
-// value (0 if it does not parse); ok is true only for a positive ID.
-func parseUserID(v string) (id int, ok bool) {
+// value (0 if it does not parse); ok is true only for a positive ID, and with
+// digitsOnly only for one without a sign. err is strconv's error when v does not
+// parse as xs:int (strconv.ErrRange when it is out of range).
+func parseUserID(v string, digitsOnly bool) (id int, ok bool, err error) {
 	n, err := strconv.ParseInt(v, 10, 32)
 	if err != nil {
-		return 0, false
+		return 0, false, err
 	}
-	return int(n), n > 0
+	return int(n), n > 0 && !(digitsOnly && v[0] == '+'), nil
 }
 
 // restCredential extracts the credential: X-API-Key wins over Authorization: Bearer.

@@ -144,16 +144,18 @@ func (restAnswerer) render(res result) rendered {
 }
 
 func (restAnswerer) opError(w http.ResponseWriter, e *opError) {
-	code := map[errKind]string{
-		errBadCred:    codeInvalidAPIKey,
-		errBadSession: codeInvalidSession,
-		errLogin:      codeInvalidSession,
-		errDenied:     codeAccessDenied,
-		errNotFound:   codeObjectNotFound,
-		errParam:      codeInvalidParameter,
-	}[e.kind]
-	if code == "" {
-		code = codeInternalError
+	code := codeInternalError
+	switch e.kind {
+	case errBadCred:
+		code = codeInvalidAPIKey
+	case errBadSession, errLogin:
+		code = codeInvalidSession
+	case errDenied:
+		code = codeAccessDenied
+	case errNotFound:
+		code = codeObjectNotFound
+	case errParam:
+		code = codeInvalidParameter
 	}
 	writeEnvelope(w, statusForRESTCode(code), envelope{ErrorCode: code, Message: e.msg})
 }

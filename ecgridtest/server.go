@@ -60,6 +60,8 @@ type Server struct {
 	SOAPURL string
 
 	ns          string
+	nsText      string             // ns escaped for XML, as the answers write it
+	actions     map[string]*soapOp // SOAP action in ns -> operation
 	wsdl        []byte
 	basePath    string
 	selfKeyRead bool
@@ -100,18 +102,22 @@ func NewServer(opts ...Option) *Server {
 // Start is like NewServer but returns an error instead of panicking: when it
 // cannot listen on the address, or when two seeded users share a key or a login.
 func Start(opts ...Option) (*Server, error) {
-	c := config{addr: "127.0.0.1:0", ns: DefaultNamespace, wsdl: soap.WSDL(), ttl: DefaultSessionTTL}
+	c := config{addr: "127.0.0.1:0", ns: DefaultNamespace, ttl: DefaultSessionTTL}
 	for _, o := range opts {
 		if o != nil {
 			o(&c)
 		}
+	}
+	if !c.wsdlGiven {
+		c.wsdl = soap.WSDL()
 	}
 	if c.basePath == "/" {
 		c.basePath = ""
 	}
 	s := &Server{
 		ns:          c.ns,
-		wsdl:        c.wsdl,
+		nsText:      escapeText(c.ns),
+		actions:     soapActions(c.ns),
 		basePath:    c.basePath,
 		selfKeyRead: c.selfKeyRead,
 		clock:       c.clock,
@@ -154,7 +160,7 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	s.URL = "http://" + host + s.basePath
 	s.SOAPURL = s.URL + SOAPPath
-	s.wsdl = rewriteAddress(s.wsdl, s.SOAPURL)
+	s.wsdl = rewriteAddress(c.wsdl, s.SOAPURL) // a new slice: never the caller's bytes
 
 	errLog := c.errorLog
 	if errLog == nil {

@@ -37,6 +37,9 @@ type sessionState struct {
 	expires time.Time
 }
 
+// live reports whether the session has not expired at now.
+func (se *sessionState) live(now time.Time) bool { return now.Before(se.expires) }
+
 // AddSession adds a session ID for the user, accepted as a SOAP SessionID and
 // as a REST bearer token. The user need not exist yet. An empty sessionID is
 // ignored. Like a SOAP session, it expires after the session TTL of inactivity
@@ -57,9 +60,9 @@ func (s *Server) AddSession(userID int, sessionID string) {
 func (s *Server) ExpireSession(idOrToken string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, live := s.lookupSession(idOrToken, s.now(), false)
+	se, ok := s.sessions[idOrToken]
 	delete(s.sessions, idOrToken)
-	return live
+	return ok && se.live(s.now())
 }
 
 // ExpireSessions ends every session of the user now, as ExpireSession does, and
@@ -70,7 +73,7 @@ func (s *Server) ExpireSessions(userID int) int {
 	now, n := s.now(), 0
 	for id, se := range s.sessions {
 		if se.userID == userID {
-			if now.Before(se.expires) {
+			if se.live(now) {
 				n++
 			}
 			delete(s.sessions, id)
@@ -86,7 +89,7 @@ func (s *Server) Sessions(userID int) int {
 	defer s.mu.Unlock()
 	now, n := s.now(), 0
 	for _, se := range s.sessions {
-		if se.userID == userID && now.Before(se.expires) {
+		if se.userID == userID && se.live(now) {
 			n++
 		}
 	}
@@ -116,7 +119,7 @@ func (s *Server) lookupSession(id string, now time.Time, touch bool) (*sessionSt
 	if !ok {
 		return nil, false
 	}
-	if !now.Before(se.expires) {
+	if !se.live(now) {
 		delete(s.sessions, id)
 		return nil, false
 	}
@@ -130,20 +133,13 @@ func (s *Server) lookupSession(id string, now time.Time, touch bool) (*sessionSt
 // (a REST token, or a GUID-shaped SOAP session ID). Requires s.mu.
 func (s *Server) newSession(userID int, kind sessionKind, now time.Time) (string, *sessionState) {
 	se := &sessionState{userID: userID, kind: kind, expires: now.Add(s.ttl)}
-	for {
-		var id string
-		if kind == sessionREST {
-			id = newToken(userID, se.expires)
-		} else {
-			id = newKey()
-		}
-		if _, taken := s.sessions[id]; !taken {
-			if _, isKey := s.keys[id]; !isKey {
-				s.sessions[id] = se
-				return id, se
-			}
-		}
+	gen := newKey
+	if kind == sessionREST {
+		gen = func() string { return newToken(userID, se.expires) }
 	}
+	id := s.freshID(gen)
+	s.sessions[id] = se
+	return id, se
 }
 
 // login checks a login and password and starts a session: a REST token for

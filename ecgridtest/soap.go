@@ -34,16 +34,19 @@ var soapOps = [...]soapOp{
 	{"WhoAmI", OpWhoAmI},
 }
 
+// soapActions maps the action of each operation in namespace ns to the
+// operation, for opForAction; Start builds it once.
+func soapActions(ns string) map[string]*soapOp {
+	m := make(map[string]*soapOp, len(soapOps))
+	for i := range soapOps {
+		m[expectedAction(ns, soapOps[i].elem)] = &soapOps[i]
+	}
+	return m
+}
+
 // opForAction returns the operation whose action (in the server's namespace) is
 // action, or nil.
-func (s *Server) opForAction(action string) *soapOp {
-	for i := range soapOps {
-		if expectedAction(s.ns, soapOps[i].elem) == action {
-			return &soapOps[i]
-		}
-	}
-	return nil
-}
+func (s *Server) opForAction(action string) *soapOp { return s.actions[action] }
 
 // opForElement returns the operation whose element's local name is local, or nil.
 func opForElement(local string) *soapOp {
@@ -103,7 +106,7 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request) {
 		s.logRequest(r, TransportSOAP, "", 0, version, "")
 		return
 	}
-	a := soapAnswerer{v12: v12, ns: s.ns, actor: "http://" + r.Host + r.URL.Path}
+	a := soapAnswerer{v12: v12, nsText: s.nsText, actor: "http://" + r.Host + r.URL.Path}
 	doc, err := parseEnvelope(body)
 	if err != nil {
 		s.logRequest(r, TransportSOAP, "", 0, version, "")
@@ -173,18 +176,16 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	userID, hasUserID := params["UserID"]
-	id, idOK := parseUserID(strings.TrimSpace(userID.text))
+	id, idOK, err := parseUserID(strings.TrimSpace(userID.text), false)
 	s.logRequest(r, TransportSOAP, op.op, id, version, session.text)
-	if hasUserID {
-		if _, err := strconv.ParseInt(strings.TrimSpace(userID.text), 10, 32); err != nil {
-			why := "Input string was not in a correct format."
-			if errors.Is(err, strconv.ErrRange) {
-				why = "Value was either too large or too small for an Int32."
-			}
-			a.clientFault(w, "", fmt.Sprintf("Server was unable to read request. ---> There is an error in XML document (%d, %d). ---> %s",
-				userID.line, userID.col, why))
-			return
+	if hasUserID && err != nil {
+		why := "Input string was not in a correct format."
+		if errors.Is(err, strconv.ErrRange) {
+			why = "Value was either too large or too small for an Int32."
 		}
+		a.clientFault(w, "", fmt.Sprintf("Server was unable to read request. ---> There is an error in XML document (%d, %d). ---> %s",
+			userID.line, userID.col, why))
+		return
 	}
 	f := s.takeFault(TransportSOAP, op.op)
 	s.answer(w, r, a, f, op.op, func() (result, *opError) {

@@ -35,24 +35,15 @@ func parseEnvelope(b []byte) (*soapDoc, error) {
 		return nil, err
 	}
 	doc.root, doc.envNS = root.Name.Local, root.Name.Space
-	for depth := 1; depth > 0; {
-		tok, err := d.Token()
-		if err != nil {
-			return nil, err
+	err = eachChild(d, func(t xml.StartElement) error {
+		if doc.root == "Envelope" && t.Name.Local == "Body" && t.Name.Space == doc.envNS && !doc.hasBody {
+			doc.hasBody = true
+			return parseBody(d, &doc)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if doc.root == "Envelope" && t.Name.Local == "Body" && t.Name.Space == doc.envNS && !doc.hasBody {
-				doc.hasBody = true
-				if err := parseBody(d, &doc); err != nil {
-					return nil, err
-				}
-			} else if err := d.Skip(); err != nil {
-				return nil, err
-			}
-		case xml.EndElement:
-			depth--
-		}
+		return d.Skip()
+	})
+	if err != nil {
+		return nil, err
 	}
 	// Make sure the rest is well-formed too.
 	for {
@@ -79,8 +70,11 @@ func nextStart(d *xml.Decoder) (xml.StartElement, error) {
 	}
 }
 
-// parseBody reads the Body element's content up to its end tag.
-func parseBody(d *xml.Decoder, doc *soapDoc) error {
+// eachChild reads the content of the element whose start tag d has just
+// read, up to its end tag, and calls fn with each child element's start tag;
+// fn must consume the child (Skip, DecodeElement, or reading up to its end).
+// It returns the first error of d or of fn.
+func eachChild(d *xml.Decoder, fn func(xml.StartElement) error) error {
 	for {
 		tok, err := d.Token()
 		if err != nil {
@@ -88,15 +82,7 @@ func parseBody(d *xml.Decoder, doc *soapDoc) error {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			if doc.hasOp {
-				if err := d.Skip(); err != nil {
-					return err
-				}
-				continue
-			}
-			doc.hasOp = true
-			doc.opLocal, doc.opNS = t.Name.Local, t.Name.Space
-			if err := parseOperation(d, doc); err != nil {
+			if err := fn(t); err != nil {
 				return err
 			}
 		case xml.EndElement:
@@ -105,27 +91,31 @@ func parseBody(d *xml.Decoder, doc *soapDoc) error {
 	}
 }
 
+// parseBody reads the Body element's content up to its end tag.
+func parseBody(d *xml.Decoder, doc *soapDoc) error {
+	return eachChild(d, func(t xml.StartElement) error {
+		if doc.hasOp {
+			return d.Skip()
+		}
+		doc.hasOp = true
+		doc.opLocal, doc.opNS = t.Name.Local, t.Name.Space
+		return parseOperation(d, doc)
+	})
+}
+
 // parseOperation reads the operation element's children up to its end tag.
 func parseOperation(d *xml.Decoder, doc *soapDoc) error {
-	for {
-		tok, err := d.Token()
-		if err != nil {
+	return eachChild(d, func(t xml.StartElement) error {
+		line, col := d.InputPos()
+		var text struct {
+			V string `xml:",chardata"`
+		}
+		if err := d.DecodeElement(&text, &t); err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			line, col := d.InputPos()
-			var text struct {
-				V string `xml:",chardata"`
-			}
-			if err := d.DecodeElement(&text, &t); err != nil {
-				return err
-			}
-			doc.params = append(doc.params, soapParam{local: t.Name.Local, ns: t.Name.Space, text: text.V, line: line, col: col})
-		case xml.EndElement:
-			return nil
-		}
-	}
+		doc.params = append(doc.params, soapParam{local: t.Name.Local, ns: t.Name.Space, text: text.V, line: line, col: col})
+		return nil
+	})
 }
 
 // bind returns the parameters ASMX would bind: the operation element's children

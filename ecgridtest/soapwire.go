@@ -33,10 +33,10 @@ func escapeText(s string) string {
 // prefix is "soap" in both versions, and every fault names the endpoint (1.1
 // faultactor, 1.2 Node).
 type soapAnswerer struct {
-	v12   bool
-	ns    string // the operation namespace
-	elem  string // operation element name (GenerateAPIKey, UserGetAPIKey, …)
-	actor string // the endpoint's URL, as requested
+	v12    bool
+	nsText string // the operation namespace, escaped for XML
+	elem   string // operation element name (GenerateAPIKey, UserGetAPIKey, …)
+	actor  string // the endpoint's URL, as requested
 }
 
 func (a soapAnswerer) contentType() string {
@@ -46,14 +46,22 @@ func (a soapAnswerer) contentType() string {
 	return "text/xml; charset=utf-8"
 }
 
-func (a soapAnswerer) envelopeOpen() string {
-	ns := SOAP11EnvelopeNS
-	if a.v12 {
-		ns = SOAP12EnvelopeNS
-	}
-	return `<?xml version="1.0" encoding="utf-8"?>` +
-		`<soap:Envelope xmlns:soap="` + ns + `" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ` +
+// The XML declaration and the opening of the envelope and its Body, as ASMX
+// writes them, in each version.
+const (
+	soap11EnvelopeOpen = `<?xml version="1.0" encoding="utf-8"?>` +
+		`<soap:Envelope xmlns:soap="` + SOAP11EnvelopeNS + `" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ` +
 		`xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body>`
+	soap12EnvelopeOpen = `<?xml version="1.0" encoding="utf-8"?>` +
+		`<soap:Envelope xmlns:soap="` + SOAP12EnvelopeNS + `" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ` +
+		`xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body>`
+)
+
+func (a soapAnswerer) envelopeOpen() string {
+	if a.v12 {
+		return soap12EnvelopeOpen
+	}
+	return soap11EnvelopeOpen
 }
 
 const soapEnvelopeClose = `</soap:Body></soap:Envelope>`
@@ -79,7 +87,7 @@ func (a soapAnswerer) render(res result) rendered {
 		},
 		fill: 'A',
 	}
-	open := `<` + a.elem + `Response xmlns="` + escapeText(a.ns) + `">`
+	open := `<` + a.elem + `Response xmlns="` + a.nsText + `">`
 	closeResp := `</` + a.elem + `Response>`
 	var inner string
 	switch res.op {
@@ -155,14 +163,17 @@ func (a soapAnswerer) clientFault(w http.ResponseWriter, soapCode, msg string) {
 }
 
 func (a soapAnswerer) opError(w http.ResponseWriter, e *opError) {
-	code := map[errKind]string{
-		errBadCred:    soapCodeAuthentication,
-		errBadSession: soapCodeAuthentication,
-		errLogin:      soapCodeAuthentication,
-		errDenied:     soapCodeAuthorization,
-		errNotFound:   soapCodeObjectNotFound,
-		errParam:      soapCodeInvalidParameter,
-	}[e.kind]
+	var code string
+	switch e.kind {
+	case errBadCred, errBadSession, errLogin:
+		code = soapCodeAuthentication
+	case errDenied:
+		code = soapCodeAuthorization
+	case errNotFound:
+		code = soapCodeObjectNotFound
+	case errParam:
+		code = soapCodeInvalidParameter
+	}
 	msg := e.msg
 	if e.kind == errBadCred {
 		msg = "Invalid Session ID"
@@ -172,6 +183,54 @@ func (a soapAnswerer) opError(w http.ResponseWriter, e *opError) {
 		return
 	}
 	a.clientFault(w, code, msg)
+}
+
+// soapCodeForREST returns the ECGridOSSOAPErrorCode of a REST error code, or
+// "" for one without. A switch, not a map: the package does no work at init.
+func soapCodeForREST(code string) string {
+	switch code {
+	case codeInvalidAPIKey, codeInvalidSession:
+		return soapCodeAuthentication
+	case codeAccessDenied:
+		return soapCodeAuthorization
+	case codeObjectNotFound:
+		return soapCodeObjectNotFound
+	case codeInvalidParameter, codeDuplicateObject:
+		return soapCodeInvalidParameter
+	}
+	return ""
+}
+
+// soapCodeForStatus returns the ECGridOSSOAPErrorCode of an HTTP status, or
+// "" for one without.
+func soapCodeForStatus(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return soapCodeInvalidParameter
+	case http.StatusUnauthorized:
+		return soapCodeAuthentication
+	case http.StatusForbidden:
+		return soapCodeAuthorization
+	case http.StatusNotFound:
+		return soapCodeObjectNotFound
+	}
+	return ""
+}
+
+// soapDefaultMessage returns the message of an injected fault without one,
+// by its ECGridOSSOAPErrorCode, or "" for a code without.
+func soapDefaultMessage(soapCode string) string {
+	switch soapCode {
+	case soapCodeAuthentication:
+		return "Invalid Session ID"
+	case soapCodeAuthorization:
+		return "Not authorized."
+	case soapCodeObjectNotFound:
+		return "Object not found."
+	case soapCodeInvalidParameter:
+		return "Invalid parameter."
+	}
+	return ""
 }
 
 // injectedFault works out the status, fault code, ECGridOSSOAPErrorCode and message
@@ -193,21 +252,9 @@ func injectedFault(f *Fault) (status int, faultCode, soapCode, msg string) {
 	if soapCode == "" {
 		switch {
 		case f.RESTCode != "":
-			soapCode = map[string]string{
-				codeInvalidAPIKey:    soapCodeAuthentication,
-				codeInvalidSession:   soapCodeAuthentication,
-				codeAccessDenied:     soapCodeAuthorization,
-				codeObjectNotFound:   soapCodeObjectNotFound,
-				codeInvalidParameter: soapCodeInvalidParameter,
-				codeDuplicateObject:  soapCodeInvalidParameter,
-			}[f.RESTCode]
+			soapCode = soapCodeForREST(f.RESTCode)
 		case f.Status != 0:
-			soapCode = map[int]string{
-				http.StatusBadRequest:   soapCodeInvalidParameter,
-				http.StatusUnauthorized: soapCodeAuthentication,
-				http.StatusForbidden:    soapCodeAuthorization,
-				http.StatusNotFound:     soapCodeObjectNotFound,
-			}[f.Status]
+			soapCode = soapCodeForStatus(f.Status)
 		}
 		if soapCode == "" {
 			soapCode = soapCodeSystemError
@@ -225,12 +272,7 @@ func injectedFault(f *Fault) (status int, faultCode, soapCode, msg string) {
 		}
 	}
 	if msg == "" {
-		msg = map[string]string{
-			soapCodeAuthentication:   "Invalid Session ID",
-			soapCodeAuthorization:    "Not authorized.",
-			soapCodeObjectNotFound:   "Object not found.",
-			soapCodeInvalidParameter: "Invalid parameter.",
-		}[soapCode]
+		msg = soapDefaultMessage(soapCode)
 		if msg == "" {
 			msg = "Injected server error."
 		}

@@ -139,12 +139,7 @@ func (s *Server) AddUser(u User) User {
 // addUser requires s.mu held (or s not yet shared).
 func (s *Server) addUser(u User) (User, error) {
 	if u.APIKey == "" {
-		for {
-			u.APIKey = newKey()
-			if _, taken := s.keys[u.APIKey]; !taken {
-				break
-			}
-		}
+		u.APIKey = s.freshID(newKey)
 	} else if owner, taken := s.keys[u.APIKey]; taken && owner != u.ID {
 		return User{}, fmt.Errorf("user %d: API key already belongs to user %d", u.ID, owner)
 	}
@@ -190,6 +185,20 @@ func (s *Server) Rotations(userID int) int {
 		return u.rotations
 	}
 	return 0
+}
+
+// freshID returns a value drawn from gen (newKey, or a token maker) that is
+// neither a current key nor a session ID, drawing again until it is. Requires
+// s.mu held (or s not yet shared).
+func (s *Server) freshID(gen func() string) string {
+	for {
+		id := gen()
+		_, isKey := s.keys[id]
+		_, isSession := s.sessions[id]
+		if !isKey && !isSession {
+			return id
+		}
+	}
 }
 
 // newKey returns a random lowercase GUID-shaped key (version 4 layout).

@@ -66,7 +66,7 @@ func (c *cli) runKeyCommand(generate bool, args []string) int {
 	// Everything is checked before anything is sent.
 	userID, err := parseUserID(f.user)
 	if err != nil {
-		out.printf("%s: %s\n", name, err)
+		out.printf("%s: %s\n", name, err.Error()) // the CLI's words and the user's argument
 		return exitUsage
 	}
 	sess, transport, err := newSession(&f.netFlags, creds)
@@ -120,14 +120,13 @@ func (c *cli) runKeyCommand(generate bool, args []string) int {
 		return exitOK
 	}
 
-	msg := libMsg(err)
-	out.printf("%s: %s\n", name, msg)
+	// On a failure that left the key alone, the library's message says so
+	// ("the key was not rotated: the old key still works"): every error of
+	// GenerateAPIKey has its Op.
+	out.printf("%s: %s\n", name, libMsg(err))
 	code := exitCode(generate, err)
-	switch {
-	case code == exitUnknown:
+	if code == exitUnknown {
 		printRecovery(out, userID, f, sess.login)
-	case code == exitFailed && generate && !strings.Contains(msg, "not rotated"):
-		out.printf("%s: the key of user %d was not rotated: the old key still works\n", name, userID)
 	}
 	return code
 }
@@ -152,7 +151,7 @@ func exitCode(generate bool, err error) int {
 // printRecovery tells how to read the current key after generate's exit 3.
 func printRecovery(out secretWriter, userID int, f *keyFlags, login bool) {
 	out.printf("To read the current key of user %d, with a NetworkAdmin's credential (reading a key needs NetworkAdmin):\n  %s=<a NetworkAdmin's key> %s\n",
-		userID, envAPIKey, recoveryCommand(userID, &f.netFlags))
+		userID, envAPIKey, recoveryCommand(strconv.Itoa(userID), &f.netFlags))
 	how := "A SOAP session of user " + strconv.Itoa(userID) + " (" + envSessionID + ") survives a rotation"
 	if login {
 		how += ", and so does its login (" + envUsername + " and " + envPassword + ")"
@@ -161,9 +160,10 @@ func printRecovery(out secretWriter, userID int, f *keyFlags, login bool) {
 }
 
 // recoveryCommand returns the "ecgrid apikey get" command line that reads
-// the user's current key with the same transport settings.
-func recoveryCommand(userID int, f *netFlags) string {
-	cmd := "ecgrid apikey get -user " + strconv.Itoa(userID)
+// the current key of user (an ID, or a placeholder such as "ID") with the
+// same transport settings.
+func recoveryCommand(user string, f *netFlags) string {
+	cmd := "ecgrid apikey get -user " + user
 	if f.transport != "rest" {
 		cmd += " -transport " + f.transport
 	}
@@ -189,14 +189,26 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// parseUserID reads -user: a decimal integer in 1..ecgrid.MaxUserID.
+// parseUserID reads -user: a decimal integer in 1..ecgrid.MaxUserID. It
+// fails when s is empty or not such an integer.
 func parseUserID(s string) (int, error) {
 	if s == "" {
 		return 0, errors.New("-user ID is required")
 	}
+	id, err := parseID(s)
+	if err != nil {
+		return 0, fmt.Errorf("-user %w", err)
+	}
+	return id, nil
+}
+
+// parseID reads a user ID: a decimal integer in 1..ecgrid.MaxUserID. Its
+// error quotes s and says what is wanted, for the caller to prefix with the
+// flag's name.
+func parseID(s string) (int, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 1 || n > ecgrid.MaxUserID {
-		return 0, fmt.Errorf("-user %q is not a user ID: want an integer between 1 and %d", s, ecgrid.MaxUserID)
+		return 0, fmt.Errorf("%q is not a user ID: want an integer between 1 and %d", s, ecgrid.MaxUserID)
 	}
 	return int(n), nil
 }

@@ -189,30 +189,56 @@ func (s session) close(out secretWriter, name string) {
 	}
 }
 
-// secretWriter writes whole messages to w with every known secret replaced,
-// a second line of defence behind the library's secret-free errors.
+// secretWriter writes whole messages to w with every known secret removed
+// from the text that came from the library or the service, a second line of
+// defence behind the library's secret-free errors.
+//
+// Only the arguments of type libText or error are redacted: the format and
+// the other arguments are the CLI's own words and the user's own arguments
+// (names, paths, URLs, user IDs), which never hold a secret, and replacing
+// every substring match of a short secret (ECGRID_API_KEY=k) in them would
+// garble them ("ecgrid api[redacted]ey get"). A CLI-built error that quotes
+// the user's argument is passed as its string.
 type secretWriter struct {
 	w       io.Writer
 	secrets []string
 }
 
-// printf formats one message, removes any secret from it and writes it.
+// libText is text from the library or the service, such as libMsg's: printf
+// removes every secret from it.
+type libText string
+
+// printf formats one message, with every secret removed from its libText
+// and error arguments, and writes it.
 func (s secretWriter) printf(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	for _, sec := range s.secrets {
-		if sec != "" {
-			msg = strings.ReplaceAll(msg, sec, "[redacted]")
+	args = append([]any(nil), args...) // never the caller's slice
+	for i, a := range args {
+		switch v := a.(type) {
+		case libText:
+			args[i] = s.redact(string(v))
+		case error:
+			args[i] = s.redact(v.Error())
 		}
 	}
-	_, _ = io.WriteString(s.w, msg)
+	_, _ = io.WriteString(s.w, fmt.Sprintf(format, args...))
+}
+
+// redact returns text with every non-empty secret replaced by "[redacted]".
+func (s secretWriter) redact(text string) string {
+	for _, sec := range s.secrets {
+		if sec != "" {
+			text = strings.ReplaceAll(text, sec, "[redacted]")
+		}
+	}
+	return text
 }
 
 // libMsg returns the text of an error from the library for a message that
 // starts with the command's name: without its "ecgrid: " and "New: "
 // prefixes, and with one sentence end where the service's message ends in
 // one and the library goes on after a semicolon (`…user."; the key` becomes
-// `…user." The key`).
-func libMsg(err error) string {
+// `…user." The key`). It is libText: printf redacts it.
+func libMsg(err error) libText {
 	s := err.Error()
 	s = strings.TrimPrefix(s, "ecgrid: ")
 	s = strings.TrimPrefix(s, "New: ")
@@ -236,7 +262,7 @@ func libMsg(err error) string {
 		s = tail
 	}
 	b.WriteString(s)
-	return b.String()
+	return libText(b.String())
 }
 
 // errorAs returns err as an *ecgrid.Error, or nil.

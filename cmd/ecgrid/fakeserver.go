@@ -11,12 +11,10 @@ import (
 	"io"
 	"net"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
-	"github.com/ecgridkit/ecgrid"
 	"github.com/ecgridkit/ecgrid/ecgridtest"
 )
 
@@ -37,7 +35,7 @@ func (u *userSeeds) String() string { return "" } // never shows a key
 
 func (u *userSeeds) Set(v string) error {
 	idText, rest, ok := strings.Cut(v, "=")
-	id, err := parseSeedID(idText)
+	id, err := parseID(idText)
 	if !ok {
 		u.errs = append(u.errs, "-user wants ID=KEY or ID=KEY,LOGIN:PASSWORD (the value has no '=')")
 		return nil
@@ -107,27 +105,27 @@ func (u *userSeeds) ids() []int {
 	return ids
 }
 
-// adminIDs collects repeated -admin ID flags.
-type adminIDs map[int]bool
-
-func (a adminIDs) String() string { return "" }
-
-func (a adminIDs) Set(v string) error {
-	id, err := parseSeedID(v)
-	if err != nil {
-		return err
-	}
-	a[id] = true
-	return nil
+// adminIDs collects repeated -admin ID flags. Like userSeeds.Set, Set never
+// fails: runFakeServer reports a bad ID in its own words, not the flag
+// package with the whole usage.
+type adminIDs struct {
+	ids  map[int]bool
+	errs []string
 }
 
-// parseSeedID reads a user ID in 1..ecgrid.MaxUserID.
-func parseSeedID(s string) (int, error) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 1 || n > ecgrid.MaxUserID {
-		return 0, fmt.Errorf("%q is not a user ID: want an integer between 1 and %d", s, ecgrid.MaxUserID)
+func (a *adminIDs) String() string { return "" }
+
+func (a *adminIDs) Set(v string) error {
+	id, err := parseID(v)
+	if err != nil {
+		a.errs = append(a.errs, "-admin "+err.Error())
+		return nil
 	}
-	return int(n), nil
+	if a.ids == nil {
+		a.ids = make(map[int]bool)
+	}
+	a.ids[id] = true
+	return nil
 }
 
 // runFakeServer serves ecgridtest's fake on -addr until ctx ends (SIGINT or
@@ -139,7 +137,7 @@ func (c *cli) runFakeServer(args []string) int {
 	stdout, stderr := c.stdout, c.stderr
 	var (
 		users       userSeeds
-		admins      = adminIDs{}
+		admins      adminIDs
 		addr        string
 		sessionTTL  time.Duration
 		selfKeyRead bool
@@ -147,12 +145,12 @@ func (c *cli) runFakeServer(args []string) int {
 	fs := flag.NewFlagSet("ecgrid fake-server", flag.ContinueOnError)
 	fs.StringVar(&addr, "addr", "127.0.0.1:0", "the `HOST:PORT` to listen on (port 0 picks a free port)")
 	fs.Var(&users, "user", "seed user `ID=KEY[,LOGIN:PASSWORD]` (repeatable); with LOGIN:PASSWORD it can log in (the password is never printed)")
-	fs.Var(admins, "admin", "make user `ID` a NetworkAdmin (repeatable); without -user ID=… it gets a random key, printed on stdout")
-	fs.DurationVar(&sessionTTL, "session-ttl", 0, "`DURATION` of sessions, such as 30s (default 20m): REST tokens expire that long after issue, SOAP sessions that long after last use")
+	fs.Var(&admins, "admin", "make user `ID` a NetworkAdmin (repeatable); without -user ID=… it gets a random key, printed on stdout")
+	fs.DurationVar(&sessionTTL, "session-ttl", 0, "how long sessions last, a `DUR` such as 30s (default 20m): REST tokens expire that long after issue, SOAP sessions that long after last use")
 	fs.BoolVar(&selfKeyRead, "self-key-read", false, "let a user read its own key (by default reading a key needs NetworkAdmin, as the vendor's REST reference says)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: ecgrid fake-server [-addr HOST:PORT] [-user ID=KEY[,LOGIN:PASSWORD] ...] [-admin ID ...]\n"+
-			"                          [-session-ttl DURATION] [-self-key-read]\n\n"+
+			"                          [-session-ttl DUR] [-self-key-read]\n\n"+
 			"Serve a fake ECGrid (REST and SOAP) until SIGINT or SIGTERM. Prints \"rest-url: URL\",\n"+
 			"\"soap-url: URL\", then one \"user: id=ID level=LEVEL key=KEY [login=LOGIN]\" line per user on\n"+
 			"stdout. For testing only: it keeps everything in memory, and its keys are not secret.\n\nFlags (-flag or --flag):\n")
@@ -161,8 +159,12 @@ func (c *cli) runFakeServer(args []string) int {
 	if code, stop := c.parseFlags(fs, args); stop {
 		return code
 	}
+	problems := admins.errs
 	if err := users.check(); err != nil {
-		fmt.Fprintf(stderr, "ecgrid fake-server: %v\n", err)
+		problems = append([]string{err.Error()}, problems...)
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(stderr, "ecgrid fake-server: %s\n", strings.Join(problems, "; "))
 		return exitUsage
 	}
 	if sessionTTL < 0 {
@@ -184,17 +186,18 @@ func (c *cli) runFakeServer(args []string) int {
 	if selfKeyRead {
 		opts = append(opts, ecgridtest.WithSelfKeyRead())
 	}
-	all := map[int]bool{}
-	for _, id := range users.ids() {
-		sd := users.seeds[id]
-		opts = append(opts, ecgridtest.WithUser(ecgridtest.User{ID: id, Level: level(admins[id]), APIKey: sd.key, Login: sd.login, Password: sd.password}))
-		all[id] = true
-	}
-	for id := range admins {
-		if !all[id] {
-			opts = append(opts, ecgridtest.WithUser(ecgridtest.User{ID: id, Level: ecgridtest.AuthLevelNetworkAdmin}))
-			all[id] = true
+	// Every user, seeded with -user or only named by -admin (which gets a
+	// random key), in increasing ID order.
+	ids := users.ids()
+	for id := range admins.ids {
+		if _, seeded := users.seeds[id]; !seeded {
+			ids = append(ids, id)
 		}
+	}
+	sort.Ints(ids)
+	for _, id := range ids {
+		sd := users.seeds[id]
+		opts = append(opts, ecgridtest.WithUser(ecgridtest.User{ID: id, Level: level(admins.ids[id]), APIKey: sd.key, Login: sd.login, Password: sd.password}))
 	}
 	s, err := ecgridtest.Start(opts...)
 	if err != nil {
@@ -205,14 +208,9 @@ func (c *cli) runFakeServer(args []string) int {
 
 	var out strings.Builder
 	fmt.Fprintf(&out, "rest-url: %s\nsoap-url: %s\n", s.URL, s.SOAPURL)
-	ids := make([]int, 0, len(all))
-	for id := range all {
-		ids = append(ids, id)
-	}
-	sort.Ints(ids)
 	for _, id := range ids {
 		key, _ := s.Key(id)
-		fmt.Fprintf(&out, "user: id=%d level=%s key=%s", id, level(admins[id]), key)
+		fmt.Fprintf(&out, "user: id=%d level=%s key=%s", id, level(admins.ids[id]), key)
 		if login := users.seeds[id].login; login != "" {
 			fmt.Fprintf(&out, " login=%s", login)
 		}

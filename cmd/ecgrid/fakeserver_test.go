@@ -18,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ecgridkit/ecgrid"
 )
 
 // fakeServer is a running "ecgrid fake-server" and what it printed.
@@ -235,4 +237,19 @@ func TestDemo(t *testing.T) {
 		assert.Contains(t, r.stdout, s)
 	}
 	assert.Equal(t, 3, strings.Count(r.stdout, "WhoAmI with the new key"), "one check per transport")
+}
+
+// TestFakeServerBadAdmin: a bad -admin is reported like a bad -user, in one
+// "ecgrid fake-server: …" line, not by the flag package with the whole usage.
+func TestFakeServerBadAdmin(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"0", "x"} {
+		p := &inProc{}
+		code, stdout, stderr := p.run("fake-server", "-admin", v)
+		assert.Equal(t, exitUsage, code, stderr)
+		assert.Empty(t, stdout)
+		assert.Equal(t, "ecgrid fake-server: -admin \""+v+"\" is not a user ID: want an integer between 1 and "+
+			strconv.Itoa(ecgrid.MaxUserID)+"\n", stderr)
+		assert.Zero(t, p.netCalls)
+	}
 }

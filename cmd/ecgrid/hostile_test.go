@@ -160,6 +160,13 @@ func TestVersion(t *testing.T) {
 		assert.Equal(t, "ecgrid "+ecgrid.Version+"\n", r.stdout)
 		assert.Empty(t, r.stderr)
 	}
+	// A stray argument is a usage error, as for every other command.
+	for _, arg := range []string{"version", "-version", "--version"} {
+		r := runBin(t, nil, "", arg, "x")
+		assert.Equal(t, 2, r.code, r.stderr)
+		assert.Empty(t, r.stdout)
+		assert.Equal(t, "ecgrid version: unexpected argument \"x\"\n", r.stderr)
+	}
 }
 
 // TestNoNetworkContextWithoutNetworkWork: help, version and usage errors
@@ -281,6 +288,6 @@ func TestLibMsg(t *testing.T) {
 		"done.; next":             "done. Next",
 		`ecgrid: "Why?"; because`: `"Why?" Because`,
 	} {
-		assert.Equal(t, want, libMsg(errors.New(in)), in)
+		assert.Equal(t, want, string(libMsg(errors.New(in))), in)
 	}
 }

@@ -68,8 +68,10 @@
 //
 // "demo" walks through key rotation against an in-process fake server and
 // needs neither network nor credentials. "fake-server" serves that fake on the
-// given address until SIGINT or SIGTERM; it prints "rest-url: URL" and
-// "soap-url: URL" on stdout.
+// given address until SIGINT or SIGTERM; it prints "rest-url: URL",
+// "soap-url: URL", then one "user: id=ID level=LEVEL key=KEY [login=LOGIN]"
+// line per seeded user on stdout (the fake's keys, which are not secret; a
+// password is never printed).
 //
 // Exit codes:
 //
@@ -80,8 +82,10 @@
 //	   read the key without -rotate, or found FILE existing without -force)
 //	2  usage error or invalid input, nothing was sent: bad flags, missing or
 //	   out-of-range -user, an http:// URL to a host that is not loopback,
-//	   missing credentials, an unknown command, a generation without -yes
-//	   while stdin is not a terminal
+//	   missing credentials, an unknown command, a stray argument (also to
+//	   "version"), a generation without -yes while stdin is not a terminal,
+//	   a "migrate" -out FILE that can't be created (a directory, or in a
+//	   missing or unwritable directory)
 //	3  a generation's outcome is unknown ("apikey generate", "migrate"), or
 //	   the new key was generated but could not be written (to stdout, or to
 //	   FILE): the old key may no longer work. Read the current key with a
@@ -203,22 +207,16 @@ func run(c *cli, args []string) int {
 		fmt.Fprint(c.stderr, topUsage)
 		return exitUsage
 	}
-	switch args[0] {
-	case "help":
-		if len(args) > 1 && !isHelp(args[1]) {
+	if isHelp(args[0]) {
+		if args[0] == "help" && len(args) > 1 && !isHelp(args[1]) {
 			return run(c, append(append([]string(nil), args[1:]...), "-h"))
 		}
 		fmt.Fprint(c.stdout, topUsage)
 		return exitOK
-	case "-h", "-help", "--help", "--h":
-		fmt.Fprint(c.stdout, topUsage)
-		return exitOK
+	}
+	switch args[0] {
 	case "version", "-version", "--version":
-		if _, err := fmt.Fprintf(c.stdout, "ecgrid %s\n", ecgrid.Version); err != nil {
-			fmt.Fprintf(c.stderr, "ecgrid version: writing to stdout: %v\n", err)
-			return exitFailed
-		}
-		return exitOK
+		return c.runVersion(args[1:])
 	case "apikey":
 		return c.runAPIKey(args[1:])
 	case "whoami":
@@ -232,6 +230,24 @@ func run(c *cli, args []string) int {
 	}
 	fmt.Fprintf(c.stderr, "ecgrid: unknown command %q\n\n%s", args[0], topUsage)
 	return exitUsage
+}
+
+// runVersion prints the version on stdout. Like every other command it
+// refuses a stray argument (exit 2), and "-h" prints its usage.
+func (c *cli) runVersion(args []string) int {
+	switch {
+	case len(args) > 0 && isHelp(args[0]):
+		fmt.Fprint(c.stdout, "Usage: ecgrid version\n\nPrint the version of ecgrid on stdout.\n")
+		return exitOK
+	case len(args) > 0:
+		fmt.Fprintf(c.stderr, "ecgrid version: unexpected argument %q\n", args[0])
+		return exitUsage
+	}
+	if _, err := fmt.Fprintf(c.stdout, "ecgrid %s\n", ecgrid.Version); err != nil {
+		fmt.Fprintf(c.stderr, "ecgrid version: writing to stdout: %v\n", err)
+		return exitFailed
+	}
+	return exitOK
 }
 
 // runAPIKey dispatches "apikey generate" and "apikey get".

@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/ecgridkit/ecgrid"
 )
@@ -43,7 +42,8 @@ Exit codes:
   0  done: FILE holds a key that REST accepts for the user
   1  failed, and nothing changed on the server (the read was refused without
      -rotate, a wrong password, FILE exists without -force, not confirmed, …)
-  2  usage error or invalid input: nothing was sent
+  2  usage error or invalid input: nothing was sent (also when FILE can't be
+     created: it is a directory, or its directory is missing or unwritable)
   3  a generation's outcome is unknown and could not be settled, or the new key
      could not be written (FILE was not written): read the current key with
      ECGRID_API_KEY=<a NetworkAdmin's key> ecgrid apikey get -user ID
@@ -83,24 +83,21 @@ func (c *cli) runMigrate(args []string) int {
 		out.printf("%s: %s\n", name, libMsg(err))
 		return exitUsage
 	}
+	// newSession has checked -rest-url too: ecgrid.New validates the REST
+	// URL whatever the transport, so MigrateToREST's own check of the REST
+	// options can't fail after something was sent.
 	defer sess.close(out, name)
-	restOpts := []ecgrid.Option{
-		ecgrid.WithRESTURL(f.restURL),
-		ecgrid.WithTimeout(f.timeout),
-		ecgrid.WithUserAgent("ecgrid-cli/" + ecgrid.Version),
-	}
-	if _, err := ecgrid.New(append(restOpts, ecgrid.WithAPIKey("unused-key"))...); err != nil {
-		out.printf("%s: %s\n", name, libMsg(err))
-		return exitUsage
-	}
 	if f.rotate && !f.yes && !c.isTerminal() {
 		out.printf("%s: stdin is not a terminal: refusing to generate a new key with -rotate without -yes (nothing was sent)\n", name)
 		return exitUsage
 	}
 	kf, err := prepareKeyFile(f.out, f.force)
 	if err != nil {
-		out.printf("%s: -out %s; nothing was sent\n", name, err)
-		return exitFailed
+		out.printf("%s: -out %s; nothing was sent\n", name, err.Error()) // the CLI's words and the user's path
+		if errors.Is(err, errFileExists) {
+			return exitFailed // documented: the user may mean to keep FILE
+		}
+		return exitUsage // FILE can't be created: invalid input, nothing sent
 	}
 	defer kf.discard()
 
@@ -130,7 +127,7 @@ func (c *cli) runMigrate(args []string) int {
 			persistErr = kf.write(key)
 			return persistErr
 		},
-		REST:        restOpts,
+		REST:        f.options(ecgrid.REST),
 		StepTimeout: f.timeout,
 	})
 	stop() // from here on, SIGINT and SIGTERM act as usual
@@ -215,23 +212,24 @@ func (c *cli) migrateReport(out secretWriter, f *migrateFlags, m ecgrid.Migratio
 		return exitFailed
 
 	case errors.Is(err, ecgrid.ErrPersist):
-		why := libMsg(err)
+		var why any = libMsg(err)
 		if persistErr != nil {
-			why = persistErr.Error()
+			why = persistErr.Error() // the CLI's own words and the user's path
 		}
 		out.printf("%s: the key could not be written: %s; nothing changed on the server.\n", name, why)
 		return exitFailed
 
 	case e != nil && e.Op == "GetAPIKey" && errors.Is(err, ecgrid.ErrForbidden):
-		out.printf("%s: the service refused to read the key of user %s (%s): reading a key needs NetworkAdmin or higher, even one's own.\n",
-			name, user, errDetail(e))
+		out.printf("%s: %s\n", name, libMsg(err))
+		out.printf("%s: the service refused to read the key of user %s: reading a key needs NetworkAdmin or higher, even one's own.\n",
+			name, user)
 		out.printf("%s: nothing changed on the server. To generate a new key instead, run again with -rotate\n"+
 			"(the current key of user %s then stops working at once; a SOAP session survives).\n", name, user)
 		return exitFailed
 	}
-	msg := libMsg(err)
-	out.printf("%s: %s\n", name, msg)
-	if !strings.Contains(msg, "not rotated") {
+	out.printf("%s: %s\n", name, libMsg(err))
+	// A failed generation's message already says the key was not rotated.
+	if e == nil || e.Op != "GenerateAPIKey" {
 		out.printf("%s: nothing changed on the server.\n", name)
 	}
 	return exitFailed
@@ -243,10 +241,7 @@ func (c *cli) migrateRecovery(out secretWriter, f *migrateFlags, userID int) {
 	if userID != 0 {
 		user = strconv.Itoa(userID)
 	}
-	cmd := recoveryCommand(userID, &netFlags{transport: "rest", restURL: f.restURL})
-	if userID == 0 {
-		cmd = strings.Replace(cmd, "-user 0", "-user ID", 1)
-	}
+	cmd := recoveryCommand(user, &netFlags{transport: "rest", restURL: f.restURL})
 	out.printf("To read the current key of user %s, with a NetworkAdmin's credential (reading a key needs NetworkAdmin), and store it:\n  %s=<a NetworkAdmin's key> %s > %s\n",
 		user, envAPIKey, cmd, shellQuote(f.out))
 	out.printf("A SOAP session of user %s (%s, or the login of %s and %s) survives a rotation: it still works.\n",
@@ -254,36 +249,14 @@ func (c *cli) migrateRecovery(out secretWriter, f *migrateFlags, userID int) {
 }
 
 // verifyWhy says why REST refused the key, from an ErrVerify error.
-func verifyWhy(e *ecgrid.Error, userID int) string {
+func verifyWhy(e *ecgrid.Error, userID int) libText {
 	switch {
 	case e == nil:
 		return "the verification failed"
 	case e.Verify != nil:
 		return libMsg(e.Verify)
 	case e.Message != "":
-		return e.Message
+		return libText(e.Message)
 	}
-	return "it does not answer user " + strconv.Itoa(userID)
-}
-
-// errDetail is a short description of e: its kind and the service's codes.
-func errDetail(e *ecgrid.Error) string {
-	s := "error"
-	if e.Kind != nil {
-		s = strings.TrimPrefix(e.Kind.Error(), "ecgrid: ")
-	}
-	var parts []string
-	if e.StatusCode != 0 {
-		parts = append(parts, "HTTP "+strconv.Itoa(e.StatusCode))
-	}
-	if e.FaultCode != "" {
-		parts = append(parts, "fault "+e.FaultCode)
-	}
-	if e.Code != "" {
-		parts = append(parts, e.Code)
-	}
-	if len(parts) > 0 {
-		s += ": " + strings.Join(parts, ", ")
-	}
-	return s
+	return libText("it does not answer user " + strconv.Itoa(userID))
 }

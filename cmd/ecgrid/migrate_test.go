@@ -319,16 +319,33 @@ func TestMigrateFileAppears(t *testing.T) {
 	}
 }
 
-// TestMigrateMissingDirectory: a FILE whose directory does not exist is
-// refused before anything is sent.
+// TestMigrateMissingDirectory: a FILE that can't be created (its directory
+// does not exist, is not writable, or FILE is a directory) is invalid input,
+// refused with exit 2 before anything is sent; only an existing FILE without
+// -force is exit 1.
 func TestMigrateMissingDirectory(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	p := &inProc{env: map[string]string{envUsername: adminLogin, envPassword: adminPassword}}
-	code, _, stderr := p.run("migrate", "-out", filepath.Join(t.TempDir(), "no", "such", "key"), "-soap-url", f.s.SOAPURL, "-rest-url", f.s.URL)
-	assert.Equal(t, 1, code, stderr)
-	assert.Contains(t, stderr, "nothing was sent")
-	assert.Empty(t, f.s.Requests())
+	dir := t.TempDir()
+	locked := filepath.Join(dir, "locked")
+	require.NoError(t, os.Mkdir(locked, 0o500))
+	for _, tc := range []struct{ name, out string }{
+		{"missing directory", filepath.Join(dir, "no", "such", "key")},
+		{"a directory", dir},
+		{"unwritable directory", filepath.Join(locked, "key")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "unwritable directory" && os.Geteuid() == 0 {
+				t.Skip("root writes to any directory")
+			}
+			p := &inProc{env: map[string]string{envUsername: adminLogin, envPassword: adminPassword}}
+			code, _, stderr := p.run("migrate", "-out", tc.out, "-soap-url", f.s.SOAPURL, "-rest-url", f.s.URL)
+			assert.Equal(t, 2, code, stderr)
+			assert.Contains(t, stderr, "nothing was sent")
+			assert.Empty(t, f.s.Requests())
+			assert.Zero(t, p.netCalls)
+		})
+	}
 }
 
 // TestMigrateTimeoutAfterPrompt: the time at the prompt does not count in

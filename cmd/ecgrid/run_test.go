@@ -10,6 +10,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -174,16 +176,18 @@ func TestSecretWriterRedacts(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
 	w := secretWriter{w: &b, secrets: []string{"", "topsecret", "sess-1"}}
-	w.printf("a %s b %s c\n", "topsecret", "xsess-1x")
-	assert.Equal(t, "a [redacted] b x[redacted]x c\n", b.String())
+	// Text from the library (libText, or an error) is redacted, short secrets
+	// included; the CLI's own format and arguments are left alone.
+	w.printf("a %s b %s c %s %d\n", libText("topsecret"), errors.New("xsess-1x"), "sess-1", 1)
+	assert.Equal(t, "a [redacted] b x[redacted]x c sess-1 1\n", b.String())
 }
 
 func TestRecoveryCommand(t *testing.T) {
 	t.Parallel()
 	f := &netFlags{transport: "rest", restURL: ecgrid.DefaultRESTURL, soapURL: ecgrid.DefaultSOAPURL, soapVersion: "1.1"}
-	assert.Equal(t, "ecgrid apikey get -user 42", recoveryCommand(42, f))
+	assert.Equal(t, "ecgrid apikey get -user 42", recoveryCommand("42", f))
 	f.transport, f.soapVersion, f.soapURL = "soap", "1.2", "https://h.example/a b"
-	assert.Equal(t, "ecgrid apikey get -user 7 -transport soap -soap-url 'https://h.example/a b' -soap-version 1.2", recoveryCommand(7, f))
+	assert.Equal(t, "ecgrid apikey get -user 7 -transport soap -soap-url 'https://h.example/a b' -soap-version 1.2", recoveryCommand("7", f))
 }
 
 func TestMask(t *testing.T) {
@@ -233,4 +237,27 @@ func TestPromptReadIsBounded(t *testing.T) {
 		assert.Empty(t, s.Requests())
 		s.Close()
 	}
+}
+
+// TestShortSecretKeepsCLIText: a credential too short to be a real key (here
+// "k") must not garble the CLI's own words or the user's arguments; only text
+// from the library is redacted.
+func TestShortSecretKeepsCLIText(t *testing.T) {
+	t.Parallel()
+	p := &inProc{env: map[string]string{envAPIKey: "k"}}
+	code, _, stderr := p.run("apikey", "get", "-user", "1", "-rest-url", "http://bank.example/")
+	assert.Equal(t, exitUsage, code)
+	assert.True(t, strings.HasPrefix(stderr, "ecgrid apikey get: "), "stderr: %q", stderr)
+	assert.NotContains(t, stderr, "api[redacted]ey")
+
+	code, _, stderr = p.run("apikey", "get", "-user", "kk")
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "ecgrid apikey get: -user \"kk\" is not a user ID: want an integer between 1 and "+
+		strconv.Itoa(ecgrid.MaxUserID)+"\n", stderr)
+
+	dir := t.TempDir()
+	code, _, stderr = p.run("migrate", "-rotate", "-yes", "-out", filepath.Join(dir, "k", "key"), "-soap-url", "http://127.0.0.1:1/")
+	assert.NotEqual(t, exitOK, code)
+	assert.True(t, strings.HasPrefix(stderr, "ecgrid migrate: -out "), "stderr: %q", stderr)
+	assert.Contains(t, stderr, filepath.Join(dir, "k", "key"))
 }
