@@ -273,6 +273,7 @@ func (c *Client) do(ctx context.Context, op, method, u, header, value string, bo
 		if err == nil {
 			err = errors.New("no response")
 		}
+		ev.Drop()
 		return "", &Error{Op: op, NotSent: ev.NotSent(), Err: wire.ScrubURLError(err)}
 	}
 	raw := resp.RawResponse

@@ -349,6 +349,7 @@ func (c *Client) send(ctx context.Context, p *prepared, a *answer, secrets []str
 	tctx, ev := wire.Trace(ctx)
 	req, err := http.NewRequestWithContext(tctx, http.MethodPost, c.url, bytes.NewReader(body.Bytes()))
 	if err != nil {
+		ev.Drop()
 		return &Error{Op: p.name, NotSent: true, Problem: "the request could not be built", Err: err}
 	}
 	// Prepared header values, shared: net/http only reads them.
@@ -359,6 +360,7 @@ func (c *Client) send(ctx context.Context, p *prepared, a *answer, secrets []str
 	req.Header["User-Agent"] = c.uaHeader
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		ev.Drop()
 		return &Error{Op: p.name, NotSent: ev.NotSent(), Err: wire.ScrubURLError(err)}
 	}
 	defer resp.Body.Close()

@@ -87,3 +87,58 @@ func TestDialerPrefersAFreedConnection(t *testing.T) {
 		t.Errorf("the server accepted %d connections, want 2 (the dropped dial opened none)", n)
 	}
 }
+
+// TestDialerWaitsForACertainConnection: when a host has at least as many
+// connections as there are requests under way, one of them is held by no
+// request and is coming back to the pool, so a dial waits up to
+// MaxPreferIdle for it instead of PreferIdle; with more requests than
+// connections it waits PreferIdle.
+func TestDialerWaitsForACertainConnection(t *testing.T) {
+	saved := inflight.Load()
+	t.Cleanup(func() { inflight.Store(saved) })
+	for _, tc := range []struct {
+		name     string
+		requests int64 // under way, this one included
+		atLeast  time.Duration
+	}{
+		{"one connection, one request", 1, MaxPreferIdle},
+		{"one connection, two requests", 2, PreferIdle},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, _ := listener(t)
+			d := newDialer()
+			first, err := d.DialContext(context.Background(), "tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer first.Close()
+			ctx, _ := Trace(context.Background())
+			inflight.Store(tc.requests)
+			start := time.Now()
+			c, err := d.DialContext(ctx, "tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+			if waited := time.Since(start); waited < tc.atLeast {
+				t.Errorf("dialled after %s, want at least %s", waited, tc.atLeast)
+			}
+		})
+	}
+}
+
+// TestInflightCounts: Trace counts a request under way until Release (an
+// answer came) or Drop (none did).
+func TestInflightCounts(t *testing.T) {
+	before := inflight.Load()
+	_, answered := Trace(context.Background())
+	_, lost := Trace(context.Background())
+	if n := inflight.Load() - before; n != 2 {
+		t.Fatalf("after two Traces: %d under way, want 2", n)
+	}
+	answered.Release()
+	lost.Drop()
+	if n := inflight.Load() - before; n != 0 {
+		t.Errorf("after Release and Drop: %d under way, want 0", n)
+	}
+}

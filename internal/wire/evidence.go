@@ -42,10 +42,15 @@ func newEvidence(pooled bool) *Evidence {
 
 var evidencePool = sync.Pool{New: func() any { return newEvidence(true) }}
 
+// inflight counts the requests under way in this process: traced and not
+// yet released or dropped. The dialer compares it with the connections a
+// host has (see MaxPreferIdle).
+var inflight atomic.Int64
+
 // Trace returns a context that reports to an Evidence, and the Evidence.
-// Call Release once an answer has come; an Evidence of a call that got no
-// answer is simply dropped.
+// Call Release once an answer has come, or Drop when none did.
 func Trace(ctx context.Context) (context.Context, *Evidence) {
+	inflight.Add(1)
 	var e *Evidence
 	if httptrace.ContextClientTrace(ctx) != nil {
 		// The caller traces too: WithClientTrace composes the caller's
@@ -67,13 +72,25 @@ func Trace(ctx context.Context) (context.Context, *Evidence) {
 // obtained — the request may have been sent.
 func (e *Evidence) NotSent() bool { return e.state.Load()&flags == askedConn }
 
-// Release returns e to the pool if the pool made it; an Evidence whose
-// trace was composed with the caller's hooks is left to the garbage
-// collector. Call it only once an answer has come: the request is then
-// over, and its hooks don't fire again.
+// Release ends the request and returns e to the pool if the pool made it;
+// an Evidence whose trace was composed with the caller's hooks is left to
+// the garbage collector. Call it only once an answer has come (and its body
+// is read): the request is then over, and its hooks don't fire again.
 func (e *Evidence) Release() {
-	if e != nil && e.pooled {
+	if e == nil {
+		return
+	}
+	inflight.Add(-1)
+	if e.pooled {
 		evidencePool.Put(e)
+	}
+}
+
+// Drop ends a request that got no answer. e is not pooled: net/http may
+// still fire its hooks.
+func (e *Evidence) Drop() {
+	if e != nil {
+		inflight.Add(-1)
 	}
 }
 
