@@ -156,7 +156,7 @@ func (c *Client) MigrateToREST(ctx context.Context, opts MigrateOptions) (m Migr
 		if err == nil {
 			rot.PreviousKey = key
 		}
-		r, rerr := c.rotate(ctx, m.UserID, rot, true) // the key was read above
+		r, rerr := c.rotate(ctx, m.UserID, rot, opMigrate) // the key was read above
 		m.Recovered = r.Recovered
 		if r.Rotated {
 			m.Key, m.Rotated, m.Persisted = r.Key, true, r.Persisted

@@ -33,6 +33,8 @@ func TestMigrateToREST(t *testing.T) {
 		persisted  bool
 		verified   bool
 		noRequests bool
+		persistErr error    // what Persist returns
+		says       []string // in the error's text
 	}{
 		{name: "reuse the key an admin may read", level: ecgridtest.AuthLevelNetworkAdmin,
 			reused: true, persisted: true, verified: true},
@@ -50,6 +52,10 @@ func TestMigrateToREST(t *testing.T) {
 		{name: "REST refuses the key", level: ecgridtest.AuthLevelNetworkAdmin, opts: ecgrid.MigrateOptions{Rotate: true},
 			otherREST: true, rotations: 1, persisted: true, wantErr: ecgrid.ErrVerify},
 		{name: "wrong password", password: "not-the-password", wantErr: ecgrid.ErrUnauthorized},
+		{name: "Persist fails after a rotation", opts: ecgrid.MigrateOptions{Rotate: true}, persistErr: errors.New("disk full"),
+			rotations: 1, wantErr: ecgrid.ErrPersist, says: []string{"MigrateOptions.Persist failed", "Migration.Key", "disk full"}},
+		{name: "Persist fails on a reused key", level: ecgridtest.AuthLevelNetworkAdmin, persistErr: errors.New("disk full"),
+			reused: true, wantErr: ecgrid.ErrPersist, says: []string{"MigrateOptions.Persist failed", "the key was not changed"}},
 	}
 	for _, cs := range cases {
 		for _, v := range []ecgrid.SOAPVersion{ecgrid.SOAP11, ecgrid.SOAP12} {
@@ -77,10 +83,32 @@ func TestMigrateToREST(t *testing.T) {
 				require.NoError(t, err)
 				var stored string
 				opts := cs.opts
-				opts.Persist = func(_ context.Context, k string) error { stored = k; return nil }
+				opts.Persist = func(_ context.Context, k string) error {
+					if cs.persistErr != nil {
+						return cs.persistErr
+					}
+					stored = k
+					return nil
+				}
 				opts.REST = []ecgrid.Option{ecgrid.WithRESTURL(restURL)}
 				m, err := c.MigrateToREST(context.Background(), opts)
 				current, _ := srv.Key(42)
+				if m.Rotated || m.Reused {
+					assert.Equal(t, current, m.Key, "Migration.Key is the server's key")
+				}
+				if err != nil {
+					var e *ecgrid.Error
+					require.ErrorAs(t, err, &e)
+					assert.NotEqual(t, "RotateAPIKey", e.Op, "a migration reports no call the caller did not make: %v", err)
+					if errors.Is(err, ecgrid.ErrPersist) || errors.Is(err, ecgrid.ErrVerify) {
+						assert.Equal(t, "MigrateToREST", e.Op, "%v", err)
+					}
+					for _, want := range cs.says {
+						assert.Contains(t, err.Error(), want)
+					}
+					assert.NotContains(t, err.Error(), "Rotation.", "a migration's advice names Migration")
+					assert.NotContains(t, err.Error(), "RotateOptions.")
+				}
 
 				if cs.wantErr != nil {
 					require.ErrorIs(t, err, cs.wantErr)

@@ -155,13 +155,19 @@ func (o RotateOptions) LogValue() slog.Value { return o.show().LogValue() }
 // key, with an error of kind ErrPersist or ErrVerify and outcome
 // OutcomeApplied. Every error is an *Error.
 func (c *Client) RotateAPIKey(ctx context.Context, userID int, opts RotateOptions) (Rotation, error) {
-	return c.rotate(ctx, userID, opts, false)
+	return c.rotate(ctx, userID, opts, opRotate)
 }
 
-// rotate is RotateAPIKey. read says the caller has already tried to read
-// the previous key (opts.PreviousKey is what it found, or empty): it is not
-// read again.
-func (c *Client) rotate(ctx context.Context, userID int, opts RotateOptions, read bool) (Rotation, error) {
+// rotate is RotateAPIKey for op, the caller's operation: opRotate, or
+// opMigrate, which has already tried to read the previous key
+// (opts.PreviousKey is what it found, or empty), so it is not read again.
+// The errors of the rotation's own steps (Persist, Verify) carry op.
+func (c *Client) rotate(ctx context.Context, userID int, opts RotateOptions, op string) (Rotation, error) {
+	read := op == opMigrate
+	options := "RotateOptions"
+	if read {
+		options = "MigrateOptions"
+	}
 	var r Rotation
 	if e := c.checkRotate(ctx, userID, opts); e != nil {
 		return r, e
@@ -232,8 +238,8 @@ func (c *Client) rotate(ctx context.Context, userID int, opts RotateOptions, rea
 		perr := persist(sctx, opts.Persist, key)
 		cancel()
 		if perr != nil {
-			return r, &Error{Op: opRotate, Transport: c.transport, UserID: userID, Kind: ErrPersist,
-				Outcome: OutcomeApplied, Message: "RotateOptions.Persist failed", Err: cause(perr), secret: key}
+			return r, &Error{Op: op, Transport: c.transport, UserID: userID, Kind: ErrPersist,
+				Outcome: OutcomeApplied, Message: options + ".Persist failed", Err: cause(perr), secret: key}
 		}
 		r.Persisted = true
 	}
@@ -243,10 +249,10 @@ func (c *Client) rotate(ctx context.Context, userID int, opts RotateOptions, rea
 		cancel()
 		switch {
 		case verr != nil:
-			return r, &Error{Op: opRotate, Transport: c.transport, UserID: userID, Kind: ErrVerify,
+			return r, &Error{Op: op, Transport: c.transport, UserID: userID, Kind: ErrVerify,
 				Outcome: OutcomeApplied, Message: "WhoAmI with the new key failed", Verify: verr.(*Error)}
 		case id.UserID != userID:
-			return r, &Error{Op: opRotate, Transport: c.transport, UserID: userID, Kind: ErrVerify, Outcome: OutcomeApplied,
+			return r, &Error{Op: op, Transport: c.transport, UserID: userID, Kind: ErrVerify, Outcome: OutcomeApplied,
 				Message: fmt.Sprintf("WhoAmI with the new key answered user %d", id.UserID)}
 		}
 		r.Verified = true
