@@ -50,6 +50,11 @@ const (
 // errors must not contain secrets. After a 401 the client asks it once more,
 // and repeats the call if it gives other credentials.
 type CredentialsProvider interface {
+	// Credentials returns the credentials for the next request. An error
+	// ends the call before anything is sent, as an *Error of kind
+	// ErrUnauthorized whose Err holds the provider's error (nothing changed
+	// on the server); credentials that are unusable end it as
+	// ErrInvalidInput.
 	Credentials(ctx context.Context) (Credentials, error)
 }
 
