@@ -367,3 +367,33 @@ func ecgridtestSamples() []sample {
 		{"ecgridtest.Request", ecgridtest.Request{}},
 	}
 }
+
+// TestErrorHidesTheKeyUnderBadVerbs: fmt answers a verb the value does not
+// take (%w outside Errorf, as in log.Printf("…: %w", err)) by printing the
+// fields through reflection, without asking the value. The new key an
+// *Error keeps for redaction (after a failed Persist) must not be one of
+// them, and neither may the Persist error's own text.
+func TestErrorHidesTheKeyUnderBadVerbs(t *testing.T) {
+	for _, persistErr := range []func(string) error{
+		func(string) error { return errors.New("disk full") },
+		func(key string) error { return errors.New("could not write " + key) },
+		func(key string) error { return fmt.Errorf("store: %w", errors.New("could not write "+key)) },
+	} {
+		srv := ecgridtest.NewServer(ecgridtest.WithUser(ecgridtest.User{ID: 42, Level: ecgridtest.AuthLevelNetworkAdmin, APIKey: adminKey}))
+		c, err := ecgrid.New(ecgrid.WithAPIKey(adminKey), ecgrid.WithRESTURL(srv.URL))
+		require.NoError(t, err)
+		_, err = c.RotateAPIKey(context.Background(), 42,
+			ecgrid.RotateOptions{Persist: func(_ context.Context, key string) error { return persistErr(key) }})
+		require.ErrorIs(t, err, ecgrid.ErrPersist)
+		key, _ := srv.Key(42)
+		require.NotEqual(t, adminKey, key, "the fake rotated the key")
+		w, p := strings.Repeat("%w", 1), strings.Repeat("%p", 1)
+		for name, s := range map[string]string{
+			"Sprintf %w": fmt.Sprintf(w, err), "Sprintf %p": fmt.Sprintf(p, err),
+			"Errorf %w": fmt.Errorf(w, err).Error(), "Sprintf %w of the Error value": fmt.Sprintf(w, *err.(*ecgrid.Error)),
+		} {
+			assert.NotContains(t, s, key, "%s: %s", name, s)
+		}
+		srv.Close()
+	}
+}

@@ -157,8 +157,12 @@ type Error struct {
 	// made with the key to verify it (Kind ErrVerify).
 	Verify *Error
 
-	serverText bool   // Message is the service's text: quote it
-	secret     string // a key Err's text may hold (Persist's error): redacted
+	serverText bool // Message is the service's text: quote it
+	// secret is a key Err's text may hold (Persist's error), to redact.
+	// Behind a pointer: fmt prints the fields of a value given a verb it
+	// does not take (%w outside Errorf) by reflection, and shows a pointer
+	// inside a value as an address.
+	secret *string
 }
 
 // Error describes the failure, the outcome and what to do, in one line.
@@ -219,7 +223,11 @@ func (e *Error) describe(b *strings.Builder) {
 	}
 	if e.Err != nil {
 		b.WriteString(": ")
-		b.WriteString(wire.Escape(wire.Redact(e.Err.Error(), e.secret)))
+		text := e.Err.Error()
+		if e.secret != nil {
+			text = wire.Redact(text, *e.secret)
+		}
+		b.WriteString(wire.Escape(text))
 	}
 	if e.RetryAfter > 0 {
 		b.WriteString("; retry after ")

@@ -130,7 +130,7 @@ func (c *Client) MigrateToREST(ctx context.Context, opts MigrateOptions) (m Migr
 		cancel()
 		if perr != nil {
 			return m, &Error{Op: opMigrate, Transport: c.transport, UserID: m.UserID, Kind: ErrPersist,
-				Message: "MigrateOptions.Persist failed; the key was not changed", Err: cause(perr), secret: key}
+				Message: "MigrateOptions.Persist failed; the key was not changed", Err: cause(perr), secret: &key}
 		}
 		m.Persisted = true
 	case err != nil && !opts.Rotate && !errors.Is(err, ErrNotFound):

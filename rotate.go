@@ -239,7 +239,7 @@ func (c *Client) rotate(ctx context.Context, userID int, opts RotateOptions, op 
 		cancel()
 		if perr != nil {
 			return r, &Error{Op: op, Transport: c.transport, UserID: userID, Kind: ErrPersist,
-				Outcome: OutcomeApplied, Message: options + ".Persist failed", Err: cause(perr), secret: key}
+				Outcome: OutcomeApplied, Message: options + ".Persist failed", Err: cause(perr), secret: &key}
 		}
 		r.Persisted = true
 	}
