@@ -67,6 +67,23 @@ type Server struct {
 	selfKeyRead bool
 	clock       func() time.Time
 
+	// The state the handlers change, behind a pointer: its maps are keyed
+	// by keys and session IDs, and fmt prints the fields of a value given a
+	// verb it does not take (%w outside Errorf) by reflection, where a
+	// pointer inside it shows as an address.
+	*state
+
+	ln        *countingListener
+	srv       *http.Server
+	closing   chan struct{}
+	closeOnce sync.Once
+	serveDone chan struct{}
+	conns     sync.WaitGroup // live connections (StateNew .. StateClosed/StateHijacked)
+	handlers  sync.WaitGroup // running handlers
+}
+
+// state is the part of a Server guarded by its mutex.
+type state struct {
 	mu       sync.Mutex
 	users    map[int]*userState
 	keys     map[string]int           // current key -> user ID
@@ -78,14 +95,6 @@ type Server struct {
 	reqs     []Request
 	closed   bool
 	hijacked map[net.Conn]struct{}
-
-	ln        *countingListener
-	srv       *http.Server
-	closing   chan struct{}
-	closeOnce sync.Once
-	serveDone chan struct{}
-	conns     sync.WaitGroup // live connections (StateNew .. StateClosed/StateHijacked)
-	handlers  sync.WaitGroup // running handlers
 }
 
 // NewServer starts a server and returns it. It panics if it cannot listen or if the
@@ -121,13 +130,15 @@ func Start(opts ...Option) (*Server, error) {
 		basePath:    c.basePath,
 		selfKeyRead: c.selfKeyRead,
 		clock:       c.clock,
-		users:       make(map[int]*userState),
-		keys:        make(map[string]int),
-		sessions:    make(map[string]*sessionState),
-		ttl:         c.ttl,
-		hijacked:    make(map[net.Conn]struct{}),
-		closing:     make(chan struct{}),
-		serveDone:   make(chan struct{}),
+		state: &state{
+			users:    make(map[int]*userState),
+			keys:     make(map[string]int),
+			sessions: make(map[string]*sessionState),
+			ttl:      c.ttl,
+			hijacked: make(map[net.Conn]struct{}),
+		},
+		closing:   make(chan struct{}),
+		serveDone: make(chan struct{}),
 	}
 	for _, u := range c.users {
 		if _, err := s.addUser(u); err != nil {
