@@ -319,7 +319,10 @@ func (e *Error) LogValue() slog.Value { return e.show().LogValue() }
 // RotateOptions.Persist panicked. Its text, and every encoding of it, shows
 // the panic value with the new key redacted.
 type PanicError struct {
-	value any
+	// value is behind a pointer: fmt prints the fields of a value given a
+	// verb it does not take (%w outside Errorf) by reflection, and shows a
+	// pointer inside a value as an address.
+	value *any
 	text  string
 }
 
@@ -328,7 +331,12 @@ func (p PanicError) Error() string { return "Persist panicked: " + p.text }
 
 // Value returns the value Persist panicked with. It may hold the new key:
 // don't log it.
-func (p PanicError) Value() any { return p.value }
+func (p PanicError) Value() any {
+	if p.value == nil {
+		return nil
+	}
+	return *p.value
+}
 
 // Format prints Error for every verb.
 func (p PanicError) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(p.Error())) }

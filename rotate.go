@@ -304,7 +304,7 @@ func stepContext(ctx context.Context, d time.Duration) (context.Context, context
 func persist(ctx context.Context, p func(context.Context, string) error, key string) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = &PanicError{value: v, text: panicText(v, key)}
+			err = &PanicError{value: &v, text: panicText(v, key)}
 		}
 	}()
 	return p(ctx, key)
