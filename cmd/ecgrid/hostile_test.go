@@ -95,25 +95,7 @@ func runDevStdin(t *testing.T, dev string, env []string, args ...string) result 
 	in, err := os.Open(dev)
 	require.NoError(t, err)
 	defer in.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, args...)
-	cmd.Env = append([]string{}, env...)
-	cmd.Stdin = in
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err = cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String(), elapsed: time.Since(start)}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee) && ee.Exited():
-		r.code = ee.ExitCode()
-	default:
-		t.Fatalf("running ecgrid %v: %v (stderr %q)", args, err, r.stderr)
-	}
-	return r
+	return runBinFrom(t, in, env, args...)
 }
 
 // TestCharDeviceStdinIsNoTerminal: /dev/zero and /dev/null are character

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,11 +62,18 @@ type result struct {
 // inherited, so no ECGRID_* variable leaks in) and stdin as a pipe.
 func runBin(t *testing.T, env []string, stdin string, args ...string) result {
 	t.Helper()
+	return runBinFrom(t, strings.NewReader(stdin), env, args...)
+}
+
+// runBinFrom is runBin with any reader as stdin: an *os.File (a device, a
+// terminal) is handed to the process as it is, anything else through a pipe.
+func runBinFrom(t *testing.T, stdin io.Reader, env []string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binPath, args...)
 	cmd.Env = append([]string{}, env...) // non-nil: an empty environment, not the test's
-	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Stdin = stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
