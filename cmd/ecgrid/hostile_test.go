@@ -118,7 +118,7 @@ func TestCharDeviceStdinIsNoTerminal(t *testing.T) {
 			assert.Empty(t, f.s.Requests())
 
 			file := filepath.Join(t.TempDir(), "key")
-			r = runDevStdin(t, dev, []string{"ECGRID_USERNAME=" + userLogin, "ECGRID_PASSWORD=" + userPassword},
+			r = runDevStdin(t, dev, envLogin(userLogin, userPassword)(f),
 				"migrate", "-rotate", "-out", file, "-soap-url", f.s.SOAPURL, "-rest-url", f.s.URL)
 			assert.Equal(t, 2, r.code, r.stderr)
 			assert.Less(t, r.elapsed, 5*time.Second)
@@ -208,7 +208,7 @@ func TestMessagesDoNotStutter(t *testing.T) {
 	require.NoError(t, os.WriteFile(exists, nil, 0o600))
 	key := map[string]string{envAPIKey: f.adminKey}
 	user := map[string]string{envAPIKey: f.userKey}
-	login := map[string]string{envUsername: userLogin, envPassword: userPassword}
+	login := envUserLogin(f)
 	wrong := map[string]string{envUsername: userLogin, envPassword: wrongPassword}
 	for _, tc := range []struct {
 		name  string

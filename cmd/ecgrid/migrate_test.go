@@ -263,7 +263,7 @@ func TestMigrateRESTElsewhere(t *testing.T) {
 	other := ecgridtest.NewServer(ecgridtest.WithUser(ecgridtest.User{ID: 42}))
 	defer other.Close()
 	file := filepath.Join(t.TempDir(), "key")
-	p := &inProc{env: map[string]string{envUsername: userLogin, envPassword: userPassword}}
+	p := &inProc{env: envUserLogin(f)}
 	code, stdout, stderr := p.run("migrate", "-out", file, "-rotate", "-yes", "-soap-url", f.s.SOAPURL, "-rest-url", other.URL)
 	assert.Equal(t, 4, code, stderr)
 	assert.Empty(t, stdout)
@@ -293,7 +293,7 @@ func TestMigrateFileAppears(t *testing.T) {
 			var stdout, stderr string
 			go func() {
 				defer close(done)
-				p := &inProc{env: map[string]string{envUsername: userLogin, envPassword: userPassword}}
+				p := &inProc{env: envUserLogin(f)}
 				code, stdout, stderr = p.run("migrate", "-out", file, "-rotate", "-yes", "-soap-url", f.s.SOAPURL,
 					"-soap-version", v, "-rest-url", f.s.URL)
 			}()
@@ -338,7 +338,7 @@ func TestMigrateMissingDirectory(t *testing.T) {
 			if tc.name == "unwritable directory" && os.Geteuid() == 0 {
 				t.Skip("root writes to any directory")
 			}
-			p := &inProc{env: map[string]string{envUsername: adminLogin, envPassword: adminPassword}}
+			p := &inProc{env: envAdminLogin(f)}
 			code, _, stderr := p.run("migrate", "-out", tc.out, "-soap-url", f.s.SOAPURL, "-rest-url", f.s.URL)
 			assert.Equal(t, 2, code, stderr)
 			assert.Contains(t, stderr, "nothing was sent")
@@ -354,7 +354,7 @@ func TestMigrateTimeoutAfterPrompt(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	file := filepath.Join(t.TempDir(), "key")
-	p := &inProc{env: map[string]string{envUsername: userLogin, envPassword: userPassword}, terminal: true,
+	p := &inProc{env: envUserLogin(f), terminal: true,
 		stdin: &slowReader{delay: 700 * time.Millisecond, data: "y\n"}}
 	code, _, stderr := p.run("migrate", "-out", file, "-rotate", "-timeout", "400ms", "-soap-url", f.s.SOAPURL, "-rest-url", f.s.URL)
 	assert.Equal(t, 0, code, stderr)

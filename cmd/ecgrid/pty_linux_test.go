@@ -75,7 +75,7 @@ func TestPromptOnTerminal(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "key")
 			var cmd *procCmd
 			if tc.migrate {
-				cmd = newCmd(t, []string{"ECGRID_USERNAME=" + userLogin, "ECGRID_PASSWORD=" + userPassword},
+				cmd = newCmd(t, envLogin(userLogin, userPassword)(f),
 					"migrate", "-rotate", "-out", file, "-soap-url", f.s.SOAPURL, "-rest-url", f.s.URL)
 			} else {
 				cmd = newCmd(t, envAdmin(f), "apikey", "generate", "-user", "42", "-rest-url", f.s.URL)

@@ -42,10 +42,7 @@ func TestWhoAmI(t *testing.T) {
 				}},
 			{name: "session id is not for rest", only: "rest", want: 2, has: "SOAP only",
 				env: func(f *fixture) map[string]string { return map[string]string{envSessionID: adminSession} }},
-			{name: "login", want: 0, stdout: user, logins: 1,
-				env: func(f *fixture) map[string]string {
-					return map[string]string{envUsername: userLogin, envPassword: userPassword}
-				}},
+			{name: "login", want: 0, stdout: user, logins: 1, env: envUserLogin},
 			{name: "login name in another case", want: 0, stdout: admin, logins: 1,
 				env: func(f *fixture) map[string]string {
 					return map[string]string{envUsername: "ADMIN", envPassword: adminPassword}
@@ -63,10 +60,7 @@ func TestWhoAmI(t *testing.T) {
 					return map[string]string{envUsername: adminLogin, envPassword: userPassword}
 				}},
 			{name: "refused after the login, logged out", want: 1, logins: 1, has: "forbidden",
-				fault: &ecgridtest.Fault{Op: ecgridtest.OpWhoAmI, Status: http.StatusForbidden},
-				env: func(f *fixture) map[string]string {
-					return map[string]string{envUsername: userLogin, envPassword: userPassword}
-				}},
+				fault: &ecgridtest.Fault{Op: ecgridtest.OpWhoAmI, Status: http.StatusForbidden}, env: envUserLogin},
 			{name: "unknown key", want: 1, has: "unauthorized",
 				env: func(f *fixture) map[string]string { return map[string]string{envAPIKey: bogusKey} }},
 			{name: "no credential", want: 2, has: "no credential",
@@ -118,14 +112,14 @@ func TestWhoAmI(t *testing.T) {
 func TestWhoAmIBinary(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	r := runBin(t, []string{"ECGRID_USERNAME=" + userLogin, "ECGRID_PASSWORD=" + userPassword},
+	r := runBin(t, envLogin(userLogin, userPassword)(f),
 		"", "whoami", "-transport", "soap", "-soap-url", f.s.SOAPURL, "-soap-version", "1.2")
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, `{"userId":42,"login":"bob","networkId":3,"mailboxId":4242,"authLevel":"MailboxUser"}`+"\n", r.stdout)
 	assert.Empty(t, r.stderr)
 	checkLogins(t, f.s, 1)
 
-	r = runBin(t, []string{"ECGRID_USERNAME=" + userLogin, "ECGRID_PASSWORD=" + wrongPassword}, "", "whoami", "-rest-url", f.s.URL)
+	r = runBin(t, envLogin(userLogin, wrongPassword)(f), "", "whoami", "-rest-url", f.s.URL)
 	assert.Equal(t, 1, r.code, r.stderr)
 	assert.Empty(t, r.stdout)
 	assert.NotContains(t, r.stderr, wrongPassword)
