@@ -270,13 +270,17 @@ func mustSOAP(t *testing.T, u string) *soap.Client {
 	return c
 }
 
+// realError is an error made by a real call, and the secrets it must not
+// show.
+type realError struct {
+	err     error
+	secrets []string
+}
+
 // realErrors returns errors whose making involved a secret, with the
 // secrets: a Persist error holding the new key, a service echoing the
 // credential and the password it was sent.
-func realErrors(t *testing.T, srv *ecgridtest.Server) map[string]struct {
-	err     error
-	secrets []string
-} {
+func realErrors(t *testing.T, srv *ecgridtest.Server) map[string]realError {
 	t.Helper()
 	c := userClient(t, transports[0], adminKey, srv.URL, srv.SOAPURL)
 	var newKey string
@@ -303,10 +307,7 @@ func realErrors(t *testing.T, srv *ecgridtest.Server) map[string]struct {
 		Persist: func(_ context.Context, k string) error { panicKey2 = k; panic("vault exploded: " + k) }})
 	var pe2 *ecgrid.PanicError
 	require.ErrorAs(t, panicStrErr, &pe2)
-	out := map[string]struct {
-		err     error
-		secrets []string
-	}{
+	out := map[string]realError{
 		"persist":            {persistErr, []string{newKey}},
 		"panic":              {panicErr, []string{panicKey}},
 		"panic value":        {pe, []string{panicKey}},
@@ -330,22 +331,13 @@ func realErrors(t *testing.T, srv *ecgridtest.Server) map[string]struct {
 		require.NoError(t, err)
 		_, err = bc.Users().GetAPIKey(context.Background(), 42)
 		require.Error(t, err)
-		out["credential/"+tc.name] = struct {
-			err     error
-			secrets []string
-		}{err, []string{bearer}}
+		out["credential/"+tc.name] = realError{err, []string{bearer}}
 		_, err = bc.Sessions().WhoAmI(context.Background())
 		require.Error(t, err)
-		out["credential whoami/"+tc.name] = struct {
-			err     error
-			secrets []string
-		}{err, []string{bearer}}
+		out["credential whoami/"+tc.name] = realError{err, []string{bearer}}
 		err = bc.Sessions().Logout(context.Background(), ecgrid.Session{Token: bearer, Transport: bc.Transport()})
 		require.Error(t, err)
-		out["credential logout/"+tc.name] = struct {
-			err     error
-			secrets []string
-		}{err, []string{bearer}}
+		out["credential logout/"+tc.name] = realError{err, []string{bearer}}
 
 		const password = "S3CR3T-pw-1"
 		lopts := []ecgrid.Option{ecgrid.WithLogin("alice", password), ecgrid.WithRESTURL(echo.URL),
@@ -357,10 +349,7 @@ func realErrors(t *testing.T, srv *ecgridtest.Server) map[string]struct {
 		require.NoError(t, err)
 		_, err = lc.Users().GetAPIKey(context.Background(), 42)
 		require.ErrorIs(t, err, ecgrid.ErrUnauthorized)
-		out["password/"+tc.name] = struct {
-			err     error
-			secrets []string
-		}{err, []string{password}}
+		out["password/"+tc.name] = realError{err, []string{password}}
 	}
 	return out
 }
