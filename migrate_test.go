@@ -32,7 +32,6 @@ func TestMigrateToREST(t *testing.T) {
 		recovered  bool
 		persisted  bool
 		verified   bool
-		noRequests bool
 		persistErr error    // what Persist returns
 		says       []string // in the error's text
 	}{
