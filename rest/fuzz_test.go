@@ -201,8 +201,6 @@ func checkOutcome(t *testing.T, o fuzzOp, status int, body []byte, r outcome) {
 	if r.err != nil {
 		checkError(t, o, status, r.err)
 		if r.hasResult() {
-			if o.op == OpLogin || o.op == OpRefresh {
-			}
 			t.Fatalf("%s: both a result and an error: %+v", o.op, r)
 		}
 		return
