@@ -40,10 +40,7 @@ func sessionFake(t *testing.T, opts ...ecgridtest.Option) *ecgridtest.Server {
 // loginClient returns a client of transport tc that logs in as user 42.
 func loginClient(t *testing.T, tc transportCase, srv *ecgridtest.Server, password string, opts ...ecgrid.Option) *ecgrid.Client {
 	t.Helper()
-	all := []ecgrid.Option{ecgrid.WithLogin(login42, password), ecgrid.WithRESTURL(srv.URL), ecgrid.WithSOAPURL(srv.SOAPURL)}
-	if tc.version != "" {
-		all = append(all, ecgrid.WithTransport(ecgrid.SOAP), ecgrid.WithSOAPVersion(ecgrid.SOAPVersion(tc.version)))
-	}
+	all := append(optsFor(tc, srv), ecgrid.WithLogin(login42, password))
 	c, err := ecgrid.New(append(all, opts...)...)
 	require.NoError(t, err)
 	return c
@@ -103,6 +100,7 @@ func TestSessionsExplicit(t *testing.T) {
 	}
 }
 
+// optsFor returns the options that aim a client of transport tc at srv.
 func optsFor(tc transportCase, srv *ecgridtest.Server) []ecgrid.Option {
 	opts := []ecgrid.Option{ecgrid.WithRESTURL(srv.URL), ecgrid.WithSOAPURL(srv.SOAPURL)}
 	if tc.version != "" {
