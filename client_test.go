@@ -194,7 +194,7 @@ func scenarioURL(t *testing.T, sc scenario) (string, *server) {
 	case "closed":
 		return closedURL(t), nil
 	case "redirect":
-		other := newServer(t, func(w http.ResponseWriter, r *http.Request) { success(testNewKey)(w, r, versionOf(r)) })
+		other := serve(t, success(testNewKey))
 		// The other host: "localhost" instead of 127.0.0.1 is a different host name.
 		target := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
 		s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -202,7 +202,7 @@ func scenarioURL(t *testing.T, sc scenario) (string, *server) {
 		})
 		return s.URL, other
 	}
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request) { sc.answer(w, r, versionOf(r)) })
+	s := serve(t, sc.answer)
 	return s.URL, nil
 }
 
@@ -249,7 +249,7 @@ func TestScenarioSuccess(t *testing.T) {
 	for _, cs := range cases {
 		for _, tc := range transports {
 			t.Run(cs.name+"/"+tc.name, func(t *testing.T) {
-				s := newServer(t, func(w http.ResponseWriter, r *http.Request) { cs.answer(w, r, versionOf(r)) })
+				s := serve(t, cs.answer)
 				c := clientFor(t, tc, s.URL)
 				key, err := c.Users().GenerateAPIKey(context.Background(), 42)
 				require.NoError(t, err)
@@ -269,7 +269,7 @@ func TestInvalidUserID(t *testing.T) {
 	for _, tc := range transports {
 		for _, id := range []int{0, -1, ecgrid.MaxUserID + 1, -1 << 40} {
 			t.Run(fmt.Sprintf("%s/%d", tc.name, id), func(t *testing.T) {
-				s := newServer(t, func(w http.ResponseWriter, r *http.Request) { success(testNewKey)(w, r, versionOf(r)) })
+				s := serve(t, success(testNewKey))
 				c := clientFor(t, tc, s.URL)
 				_, err := c.Users().GenerateAPIKey(context.Background(), id)
 				require.ErrorIs(t, err, ecgrid.ErrInvalidInput)
@@ -282,7 +282,7 @@ func TestInvalidUserID(t *testing.T) {
 		}
 	}
 	t.Run("max is accepted", func(t *testing.T) {
-		s := newServer(t, func(w http.ResponseWriter, r *http.Request) { success(testNewKey)(w, r, versionOf(r)) })
+		s := serve(t, success(testNewKey))
 		c := clientFor(t, transports[1], s.URL)
 		_, err := c.Users().GetAPIKey(context.Background(), ecgrid.MaxUserID)
 		require.NoError(t, err)

@@ -57,6 +57,13 @@ func newServer(t *testing.T, h http.HandlerFunc) *server {
 	return s
 }
 
+// serve starts a server that answers every request with answer, for the
+// transport and SOAP version the request is of (versionOf).
+func serve(t *testing.T, answer responder) *server {
+	t.Helper()
+	return newServer(t, func(w http.ResponseWriter, r *http.Request) { answer(w, r, versionOf(r)) })
+}
+
 func envelopeNS(version string) (prefix, ns string) {
 	if version == "1.2" {
 		return "soap12", "http://www.w3.org/2003/05/soap-envelope"

@@ -91,9 +91,7 @@ func TestRetryAfterTooLarge(t *testing.T) {
 	for _, tc := range transports {
 		for _, status := range []int{429, 503} {
 			t.Run(tc.name+"/"+http.StatusText(status), func(t *testing.T) {
-				s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-					both(status, "text/plain", "slow down", "Retry-After", "99999999999999999999")(w, r, versionOf(r))
-				})
+				s := serve(t, both(status, "text/plain", "slow down", "Retry-After", "99999999999999999999"))
 				c := clientFor(t, tc, s.URL, ecgrid.WithRetryPolicy(ecgrid.RetryPolicy{Backoff: (&noWait{}).backoff}))
 				_, err := c.Users().GenerateAPIKey(context.Background(), 42)
 				require.Error(t, err)
@@ -116,7 +114,7 @@ func TestRetryAfterAtTheLimit(t *testing.T) {
 	}{{"30", 2}, {"31", 1}} {
 		t.Run(cs.header, func(t *testing.T) {
 			answer, _ := sequence(both(429, "text/plain", "slow down", "Retry-After", cs.header), success(testNewKey))
-			s := newServer(t, func(w http.ResponseWriter, r *http.Request) { answer(w, r, versionOf(r)) })
+			s := serve(t, answer)
 			c := clientFor(t, transports[0], s.URL, ecgrid.WithRetryPolicy(ecgrid.RetryPolicy{
 				Backoff: (&noWait{}).backoff, MaxRetryAfter: 30 * time.Second}))
 			_, _ = c.Users().GenerateAPIKey(context.Background(), 42)
@@ -162,7 +160,7 @@ func TestServerTextEscaped(t *testing.T) {
 	for _, cs := range cases {
 		for _, tc := range transports {
 			t.Run(cs.name+"/"+tc.name, func(t *testing.T) {
-				s := newServer(t, func(w http.ResponseWriter, r *http.Request) { cs.answer(w, r, versionOf(r)) })
+				s := serve(t, cs.answer)
 				c := clientFor(t, tc, s.URL)
 				_, err := c.Users().GenerateAPIKey(context.Background(), 42)
 				require.Error(t, err)
@@ -207,7 +205,7 @@ func TestKeysThatAreNotText(t *testing.T) {
 	for _, bad := range []string{"abc\u0085def", "abc\u2028def", "abc\u009b31mdef", "abc\u202edef", "abc\u2029def", "abc\u200fdef"} {
 		for _, tc := range transports {
 			t.Run(tc.name+"/"+strings.ToUpper(bad[3:len(bad)-3]), func(t *testing.T) {
-				s := newServer(t, func(w http.ResponseWriter, r *http.Request) { success(bad)(w, r, versionOf(r)) })
+				s := serve(t, success(bad))
 				c := clientFor(t, tc, s.URL)
 				key, err := c.Users().GenerateAPIKey(context.Background(), 42)
 				assert.Empty(t, key)

@@ -76,7 +76,7 @@ func TestRetries(t *testing.T) {
 		for _, tc := range transports {
 			t.Run(cs.name+"/"+tc.name, func(t *testing.T) {
 				answer, _ := sequence(cs.answers...)
-				s := newServer(t, func(w http.ResponseWriter, r *http.Request) { answer(w, r, versionOf(r)) })
+				s := serve(t, answer)
 				b := &noWait{}
 				c := clientFor(t, tc, s.URL, ecgrid.WithRetryPolicy(ecgrid.RetryPolicy{Backoff: b.backoff, RetryUnknownOutcome: cs.retryUnknown}))
 				_, err := call(context.Background(), c, cs.op, 42)
@@ -117,7 +117,7 @@ func TestRetryAfter(t *testing.T) {
 	for _, cs := range cases {
 		t.Run(cs.name, func(t *testing.T) {
 			answer, _ := sequence(both(429, "text/plain", "slow down", "Retry-After", cs.header), success(testNewKey))
-			s := newServer(t, func(w http.ResponseWriter, r *http.Request) { answer(w, r, versionOf(r)) })
+			s := serve(t, answer)
 			b := &noWait{}
 			c := clientFor(t, transports[0], s.URL, ecgrid.WithRetryPolicy(ecgrid.RetryPolicy{Backoff: b.backoff, MaxRetryAfter: time.Minute}))
 			_, err := c.Users().GenerateAPIKey(context.Background(), 42)
