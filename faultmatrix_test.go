@@ -314,7 +314,7 @@ func runMatrixRow(t *testing.T, n *tally, row matrixRow, tc transportCase, op st
 		ctx, cancel = context.WithTimeout(ctx, row.deadline)
 		defer cancel()
 	}
-	// check records a claim the server's state contradicts.
+	// falseCertainty records a claim the server's state contradicts.
 	falseCertainty := func(format string, args ...any) {
 		n.falseCertainties.Add(1)
 		t.Errorf("false certainty: "+format, args...)

@@ -121,7 +121,7 @@ func write(w http.ResponseWriter, status int, contentType, body string) {
 	_, _ = io.WriteString(w, body)
 }
 
-// restOK answers a success envelope on REST and a result on SOAP.
+// success answers a success envelope on REST and a result on SOAP.
 func success(key string) responder {
 	return func(w http.ResponseWriter, r *http.Request, v string) {
 		if v == "" {
