@@ -66,9 +66,8 @@ type settings struct {
 	transport   Transport
 	creds       Credentials
 	provider    CredentialsProvider
-	login       string
+	login       string // "": no WithLogin (it refuses an empty login)
 	password    string
-	hasLogin    bool
 	sender      Sender
 	restURL     string
 	soapURL     string
@@ -361,7 +360,7 @@ func New(opts ...Option) (*Client, error) {
 	switch {
 	case s.provider != nil:
 		c.creds = providerCreds{s.provider}
-	case s.hasLogin:
+	case s.login != "":
 		c.login = &loginSource{c: c, login: s.login, password: s.password}
 		c.creds = c.login
 	default:
@@ -385,7 +384,7 @@ func (s *settings) check() error {
 	if s.provider != nil {
 		sources++
 	}
-	if s.hasLogin {
+	if s.login != "" {
 		sources++
 		if s.fallback {
 			return errors.New("WithLogin can't be combined with WithSOAPFallback")
@@ -394,7 +393,7 @@ func (s *settings) check() error {
 	if sources > 1 {
 		return errors.New("give one source of credentials: WithAPIKey/WithSessionID/WithBearerToken, WithCredentialsProvider or WithLogin")
 	}
-	if s.provider != nil || s.hasLogin {
+	if s.provider != nil || s.login != "" {
 		return nil
 	}
 	return usable(s.creds, s.transport, s.fallback)

@@ -157,7 +157,7 @@ func WithLogin(login, password string) Option {
 		if err := checkLogin(login, password); err != nil {
 			return fmt.Errorf("WithLogin: %w", err)
 		}
-		s.login, s.password, s.hasLogin = login, password, true
+		s.login, s.password = login, password
 		return nil
 	}
 }
