@@ -123,23 +123,9 @@ func isClientFault(code string) bool {
 	if code == "" || strings.ContainsAny(code, " \t\r\n") {
 		return false
 	}
-	switch base(code) {
-	case "Client", "Sender":
-		return true
-	}
-	return false
-}
-
-// base returns the local name of a fault code without a dotted refinement:
-// "soap:Client.Auth" gives "Client".
-func base(code string) string {
-	if i := strings.LastIndexByte(code, ':'); i >= 0 {
-		code = code[i+1:]
-	}
-	if i := strings.IndexByte(code, '.'); i >= 0 {
-		code = code[:i]
-	}
-	return code
+	// The local name without a dotted refinement: "soap:Client.Auth" gives "Client".
+	name, _, _ := strings.Cut(localName(code), ".")
+	return name == "Client" || name == "Sender"
 }
 
 // localName returns a fault code without its prefix, for Error.FaultCode.
