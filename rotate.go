@@ -179,22 +179,23 @@ func (c *Client) rotate(ctx context.Context, userID int, opts RotateOptions, op 
 		}
 		userID = id.UserID
 	}
-	var old *Credentials // the client's credentials before the rotation (Self)
-	var switched func()  // ends the announced rotation
-	u := c               // the client the rotation's own calls go through
+	// old is the client's credentials before the rotation, when the key
+	// rotated is the API key it holds (Self); nil otherwise.
+	var old *Credentials
+	var switched func() // ends the announced rotation; set with old
+	u := c              // the client the rotation's own calls go through
 	prev := opts.PreviousKey
 	if opts.Self && c.static != nil {
-		old = c.static.p.Load()
-		if prev == "" {
-			prev = old.APIKey
-		}
-		if old.APIKey != "" {
-			done := c.static.rotation()
-			defer done()
-			switched = done
+		if cur := c.static.p.Load(); cur.APIKey != "" {
+			old = cur
+			if prev == "" {
+				prev = cur.APIKey
+			}
+			switched = c.static.rotation()
+			defer switched()
 			// The rotation's own calls don't wait for it: they go through a
 			// client of their own with the same credentials.
-			u = c.with(*old)
+			u = c.with(*cur)
 		}
 	}
 	if prev == "" && !read {
@@ -229,8 +230,8 @@ func (c *Client) rotate(ctx context.Context, userID int, opts RotateOptions, op 
 			Outcome: OutcomeUnknown, Message: "the service answered the previous key as the new one"}
 	}
 	r.Key, r.Rotated = key, true
-	r.Switched = c.switchTo(key, opts.Self, old)
-	if switched != nil {
+	if old != nil {
+		r.Switched = c.switchTo(key, old)
 		switched() // calls refused meanwhile may now repeat with the new key
 	}
 	if opts.Persist != nil {
@@ -322,12 +323,10 @@ func panicText(v any, key string) (s string) {
 
 func same(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
-// switchTo makes the client authenticate with key when it rotated its own
-// API key, unless its credentials changed meanwhile.
-func (c *Client) switchTo(key string, self bool, old *Credentials) bool {
-	if !self || c.static == nil || old == nil || old.APIKey == "" {
-		return false
-	}
+// switchTo makes the client authenticate with key in place of the API key
+// of old, its credentials before it rotated that key, unless its credentials
+// changed meanwhile.
+func (c *Client) switchTo(key string, old *Credentials) bool {
 	next := *old
 	next.APIKey = key
 	return c.static.p.CompareAndSwap(old, &next)
