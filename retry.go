@@ -111,8 +111,8 @@ func (p *RetryPolicy) retryable(op string, e *Error) bool {
 		return true
 	case e.Kind == ErrUnavailable && e.StatusCode == http.StatusServiceUnavailable:
 		return true
-	case e.Kind == ErrUnavailable && e.StatusCode == 0 && e.Outcome == OutcomeNotApplied:
-		return !callerEnded(e)
+	case neverCarried(e):
+		return true
 	case e.Outcome == OutcomeUnknown:
 		return op != opGenerate || p.RetryUnknownOutcome
 	}
@@ -199,7 +199,7 @@ func fallbackEligible(e *Error) bool {
 	case 0:
 		// A connection that never carried the request; not the caller's
 		// context ending, nor a credential that could not be had.
-		return e.Kind == ErrUnavailable && !callerEnded(e)
+		return neverCarried(e)
 	case http.StatusNotFound:
 		return e.Kind == ErrNotFound && e.Code == "" // not an ECGrid envelope: the route does not exist
 	case http.StatusNotImplemented, http.StatusServiceUnavailable:
@@ -208,10 +208,12 @@ func fallbackEligible(e *Error) bool {
 	return false
 }
 
-// callerEnded reports whether the failure is the caller's context ending
-// (cancelled, or its deadline passed): the caller's doing, not the service's.
-func callerEnded(e *Error) bool {
-	return errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, context.DeadlineExceeded)
+// neverCarried reports whether the failure is a connection that certainly
+// never carried the request, and not the caller's context ending (cancelled,
+// or its deadline passed): the caller's doing, not the service's.
+func neverCarried(e *Error) bool {
+	return e.Kind == ErrUnavailable && e.StatusCode == 0 && e.Outcome == OutcomeNotApplied &&
+		!errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded)
 }
 
 // attempts runs r on its transport until it succeeds or the policy gives
