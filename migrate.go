@@ -185,8 +185,6 @@ func (c *Client) MigrateToREST(ctx context.Context, opts MigrateOptions) (m Migr
 	return m, nil
 }
 
-const opMigrate = "MigrateToREST"
-
 func (m Migration) show() wire.Show {
 	return wire.Show{Type: "ecgrid.Migration", Fields: []wire.Field{{Name: "UserID", Value: m.UserID},
 		wire.Secret("Key", m.Key), {Name: "Reused", Value: m.Reused}, {Name: "Rotated", Value: m.Rotated},

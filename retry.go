@@ -128,6 +128,7 @@ const (
 	opLogout   = "Logout"
 	opWhoAmI   = "WhoAmI"
 	opRotate   = "RotateAPIKey"
+	opMigrate  = "MigrateToREST"
 )
 
 // request is one call: its inputs, the transport it is on, and its result.
