@@ -18,8 +18,13 @@ func decodeEnvelope(body []byte, env *envelope) bool {
 	if fastEnvelope(body, env) {
 		return true
 	}
-	*env = envelope{}
-	return json.Unmarshal(body, env) == nil
+	// Decoded into a local, which escapes to the heap, and copied: handing
+	// env to json.Unmarshal would move the caller's envelope to the heap on
+	// every answer, the fast ones too.
+	var slow envelope
+	err := json.Unmarshal(body, &slow)
+	*env = slow
+	return err == nil
 }
 
 // fastEnvelope reads body as {"success": bool, "data": string|null,

@@ -352,7 +352,8 @@ func (c *Client) parse(op string, status int, h http.Header, body []byte, out an
 func decodeData(data json.RawMessage, out any) (key, problem string) {
 	switch out := out.(type) {
 	case nil:
-		if err := jsonString(data, &key); err != nil || key == "" {
+		var err error
+		if key, err = jsonString(data); err != nil || key == "" {
 			return "", "the answer reports success but holds no key"
 		}
 		if wire.CheckSecret("key", key) != nil {
@@ -398,15 +399,17 @@ func (t tokenData) token() Token {
 }
 
 // jsonString decodes a JSON value, which must be valid UTF-8 (parse
-// decodes only such answers), into s as json.Unmarshal does. A plain string
-// (no escapes: every key) is sliced out directly, which gives the same
-// result without a second decoder pass.
-func jsonString(raw json.RawMessage, s *string) error {
+// decodes only such answers), as json.Unmarshal into a string does. A plain
+// string (no escapes: every key) is sliced out directly, which gives the
+// same result without a second decoder pass, and without the heap string
+// json.Unmarshal needs to decode into.
+func jsonString(raw json.RawMessage) (string, error) {
 	if v, next, ok := plainString(raw, 0); ok && next == len(raw) {
-		*s = string(v[1 : len(v)-1])
-		return nil
+		return string(v[1 : len(v)-1]), nil
 	}
-	return json.Unmarshal(raw, s)
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err
 }
 
 type nopLogger struct{}
