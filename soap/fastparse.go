@@ -100,14 +100,10 @@ func fastParse(r *reading, body []byte, p *prepared) bool {
 			}
 			seenRoot = true
 		}
-		if text == &r.result && !p.children {
-			return false
-		}
 		names[depth], path[depth] = q, local(q)
 		depth++
-		hadResult := r.hasResult
-		text = r.target(path[:depth], p)
-		if text == &r.result && hadResult {
+		var err error
+		if text, err = r.target(path[:depth], p); err != nil {
 			return false
 		}
 		if empty {

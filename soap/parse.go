@@ -40,7 +40,11 @@ type child struct {
 
 const maxDepth = 64
 
-var errDepth = errors.New("the XML is nested too deeply")
+var (
+	errDepth        = errors.New("the XML is nested too deeply")
+	errInsideResult = errors.New("an element inside the result")
+	errTwoResults   = errors.New("more than one result element")
+)
 
 // parse reads a SOAP envelope with encoding/xml's streaming decoder, for
 // the answers fastParse gives up on, matching elements by local name only,
@@ -81,15 +85,10 @@ func parse(r *reading, body io.Reader, p *prepared) error {
 					return errors.New("the root element is not a SOAP Envelope")
 				}
 			}
-			if text == &r.result && !p.children {
-				return errors.New("an element inside the result")
-			}
 			names[depth], path[depth] = t.Name, t.Name.Local
 			depth++
-			hadResult := r.hasResult
-			text = r.target(path[:depth], p)
-			if text == &r.result && hadResult {
-				return errors.New("more than one result element")
+			if text, err = r.target(path[:depth], p); err != nil {
+				return err
 			}
 		case xml.EndElement:
 			if depth == 0 || names[depth-1] != t.Name {
@@ -108,38 +107,46 @@ func parse(r *reading, body io.Reader, p *prepared) error {
 	}
 }
 
-// target returns where the text of the element at path goes, in an answer
-// of p, or nil.
-func (r *reading) target(path []string, p *prepared) *strings.Builder {
+// target returns where the text of the element at path, just opened, goes
+// in an answer of p, or nil. It refuses a second result element, and an
+// element inside the result unless p's result has children.
+func (r *reading) target(path []string, p *prepared) (*strings.Builder, error) {
 	n := len(path)
 	if n < 3 || path[1] != "Body" {
-		return nil
+		return nil, nil
 	}
 	if path[2] == "Fault" {
 		r.fault = true
 		switch {
 		case n == 4 && path[3] == "faultcode":
-			return &r.faultCode
+			return &r.faultCode, nil
 		case n == 4 && path[3] == "faultstring":
-			return &r.reason
+			return &r.reason, nil
 		case n == 5 && path[3] == "Code" && path[4] == "Value":
-			return &r.faultCode
+			return &r.faultCode, nil
 		case n == 5 && path[3] == "Reason" && path[4] == "Text" && r.reason.Len() == 0:
-			return &r.reason
+			return &r.reason, nil
 		case n >= 5 && (path[3] == "detail" || path[3] == "Detail") && path[n-1] == "ECGridOSSOAPErrorCode":
-			return &r.code
+			return &r.code, nil
 		}
-		return nil
+		return nil, nil
 	}
-	if n == 4 && path[2] == p.response && path[3] == p.result {
+	if n < 4 || path[2] != p.response || path[3] != p.result {
+		return nil, nil
+	}
+	switch {
+	case n == 4 && r.hasResult:
+		return nil, errTwoResults
+	case n == 4:
 		r.hasResult = true
-		return &r.result
-	}
-	if p.children && n == 5 && path[2] == p.response && path[3] == p.result {
+		return &r.result, nil
+	case n == 5 && !p.children:
+		return nil, errInsideResult
+	case n == 5:
 		r.children = append(r.children, child{name: path[4]})
-		return &r.children[len(r.children)-1].text
+		return &r.children[len(r.children)-1].text, nil
 	}
-	return nil
+	return nil, nil
 }
 
 // Bounds on the server text kept in an *Error.
