@@ -72,16 +72,9 @@ type Client struct {
 // New returns a Client for cfg. It makes no network call, and fails only
 // when the base URL is unusable.
 func New(cfg Config) (*Client, error) {
-	base, err := url.Parse(cfg.BaseURL)
-	switch {
-	case err != nil || cfg.BaseURL == "":
-		return nil, fmt.Errorf("rest: the base URL %q is not a valid URL", cfg.BaseURL)
-	case base.Scheme != "https" && base.Scheme != "http", base.Host == "":
-		return nil, fmt.Errorf("rest: the base URL %q is not an absolute http(s) URL", cfg.BaseURL)
-	case base.User != nil:
-		return nil, errors.New("rest: the base URL must not contain user info")
-	case strings.ContainsAny(cfg.BaseURL, "?#"):
-		return nil, fmt.Errorf("rest: the base URL %q must not have a query or fragment", cfg.BaseURL)
+	base, err := wire.ParseEndpoint("rest", "the base URL", cfg.BaseURL)
+	if err != nil {
+		return nil, err
 	}
 	ua := cfg.UserAgent
 	if ua == "" {

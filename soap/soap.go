@@ -146,17 +146,11 @@ type Client struct {
 // the URL, the version or the namespace is unusable, or a Sender field is
 // not printable UTF-8 text or is longer than 4096 bytes.
 func New(cfg Config) (*Client, error) {
-	u, err := url.Parse(cfg.URL)
-	switch {
-	case err != nil || cfg.URL == "":
-		return nil, fmt.Errorf("soap: the URL %q is not a valid URL", cfg.URL)
-	case u.Scheme != "https" && u.Scheme != "http", u.Host == "":
-		return nil, fmt.Errorf("soap: the URL %q is not an absolute http(s) URL", cfg.URL)
-	case u.User != nil:
-		return nil, errors.New("soap: the URL must not contain user info")
-	case strings.ContainsAny(cfg.URL, "?#"):
-		return nil, fmt.Errorf("soap: the URL %q must not have a query or fragment", cfg.URL)
-	case cfg.Version != "" && cfg.Version != V11 && cfg.Version != V12:
+	u, err := wire.ParseEndpoint("soap", "the URL", cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Version != "" && cfg.Version != V11 && cfg.Version != V12 {
 		return nil, fmt.Errorf("soap: unsupported SOAP version %q (want %q or %q)", string(cfg.Version), V11, V12)
 	}
 	for _, f := range []struct{ name, v string }{{"Sender.Solution", cfg.Sender.Solution},

@@ -1,11 +1,30 @@
 package wire
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 )
+
+// ParseEndpoint parses the URL a transport's Config gives: absolute, http or
+// https, with a host, without user info, query or fragment. Its errors start
+// with pkg ("rest") and call the URL what ("the base URL").
+func ParseEndpoint(pkg, what, raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || raw == "":
+		return nil, fmt.Errorf("%s: %s %q is not a valid URL", pkg, what, raw)
+	case u.Scheme != "https" && u.Scheme != "http", u.Host == "":
+		return nil, fmt.Errorf("%s: %s %q is not an absolute http(s) URL", pkg, what, raw)
+	case u.User != nil:
+		return nil, fmt.Errorf("%s: %s must not contain user info", pkg, what)
+	case strings.ContainsAny(raw, "?#"):
+		return nil, fmt.Errorf("%s: %s %q must not have a query or fragment", pkg, what, raw)
+	}
+	return u, nil
+}
 
 // DefaultMaxIdleConnsPerHost is how many idle connections per host the
 // default transport keeps for reuse: enough for many goroutines sharing one
