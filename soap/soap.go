@@ -133,7 +133,6 @@ type Client struct {
 	url      string
 	uaHeader []string
 	v12      bool
-	pinned   bool
 	logger   *slog.Logger
 	sender   Sender
 	ns       atomic.Pointer[namespace] // the namespace in use
@@ -177,7 +176,6 @@ func New(cfg Config) (*Client, error) {
 		url:      u.String(),
 		uaHeader: []string{ua},
 		v12:      cfg.Version == V12,
-		pinned:   ns != "",
 		logger:   cfg.Logger,
 		sender:   cfg.Sender,
 	}
@@ -295,7 +293,7 @@ func (c *Client) WhoAmI(ctx context.Context, sessionID string) (UserIDInfo, erro
 func (c *Client) call(ctx context.Context, op string, a *answer, secrets []string, params ...string) error {
 	ns := c.ns.Load()
 	err := c.send(ctx, ns.ops[op], a, secrets, params)
-	if c.pinned || !unrecognised(err) {
+	if c.known == nil || !unrecognised(err) { // nil: the namespace is pinned
 		return err
 	}
 	for _, next := range c.known {
