@@ -59,8 +59,7 @@ func (c *cli) runKeyCommand(generate bool, args []string) int {
 	if code, stop := c.parseFlags(fs, args); stop {
 		return code
 	}
-	creds := readCredentials(c.getenv)
-	out := secretWriter{w: c.stderr, secrets: creds.secrets()}
+	creds, out := c.credentials()
 	name := fs.Name()
 
 	// Everything is checked before anything is sent.
@@ -69,9 +68,8 @@ func (c *cli) runKeyCommand(generate bool, args []string) int {
 		out.printf("%s: %s\n", name, err.Error()) // the CLI's words and the user's argument
 		return exitUsage
 	}
-	sess, transport, err := newSession(&f.netFlags, creds)
-	if err != nil {
-		out.printf("%s: %s\n", name, libMsg(err))
+	sess, transport, ok := openSession(out, name, &f.netFlags, creds)
+	if !ok {
 		return exitUsage
 	}
 	defer sess.close(out, name)

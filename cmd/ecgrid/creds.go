@@ -47,6 +47,14 @@ func readCredentials(getenv func(string) string) credentials {
 	}
 }
 
+// credentials reads the credentials from the environment and returns them
+// with the writer of a network command's messages: stderr, never showing
+// them.
+func (c *cli) credentials() (credentials, secretWriter) {
+	creds := readCredentials(c.getenv)
+	return creds, secretWriter{w: c.stderr, secrets: creds.secrets()}
+}
+
 // secrets returns the values no message may show.
 func (c credentials) secrets() []string {
 	return []string{c.apiKey, c.sessionID, c.password}
@@ -161,22 +169,27 @@ type session struct {
 	login  bool
 }
 
-// newSession validates the flags and the credentials and builds the client;
-// nothing is sent. Its error is a usage error.
-func newSession(f *netFlags, creds credentials) (session, ecgrid.Transport, error) {
+// openSession validates the flags and the credentials and builds the client
+// of command name; nothing is sent. When they are unusable it says why on out
+// and returns false: the command exits with exitUsage.
+func openSession(out secretWriter, name string, f *netFlags, creds credentials) (session, ecgrid.Transport, bool) {
+	fail := func(err error) (session, ecgrid.Transport, bool) {
+		out.printf("%s: %s\n", name, libMsg(err))
+		return session{}, "", false
+	}
 	t, err := f.check()
 	if err != nil {
-		return session{}, "", err
+		return fail(err)
 	}
 	cred, login, err := creds.option(t)
 	if err != nil {
-		return session{}, "", err
+		return fail(err)
 	}
 	c, err := ecgrid.New(append(f.options(t), cred)...)
 	if err != nil {
-		return session{}, "", err
+		return fail(err)
 	}
-	return session{client: c, login: login}, t, nil
+	return session{client: c, login: login}, t, true
 }
 
 // close closes the client; if it logged in, it logs out with a context of

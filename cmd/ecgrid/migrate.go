@@ -68,8 +68,7 @@ func (c *cli) runMigrate(args []string) int {
 	if code, stop := c.parseFlags(fs, args); stop {
 		return code
 	}
-	creds := readCredentials(c.getenv)
-	out := secretWriter{w: c.stderr, secrets: creds.secrets()}
+	creds, out := c.credentials()
 	const name = "ecgrid migrate"
 
 	// Everything is checked before anything is sent.
@@ -78,12 +77,11 @@ func (c *cli) runMigrate(args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	sess, _, err := newSession(&f.netFlags, creds)
-	if err != nil {
-		out.printf("%s: %s\n", name, libMsg(err))
+	sess, _, ok := openSession(out, name, &f.netFlags, creds)
+	if !ok {
 		return exitUsage
 	}
-	// newSession has checked -rest-url too: ecgrid.New validates the REST
+	// openSession has checked -rest-url too: ecgrid.New validates the REST
 	// URL whatever the transport, so MigrateToREST's own check of the REST
 	// options can't fail after something was sent.
 	defer sess.close(out, name)

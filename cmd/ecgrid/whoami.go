@@ -36,12 +36,10 @@ func (c *cli) runWhoAmI(args []string) int {
 	if code, stop := c.parseFlags(fs, args); stop {
 		return code
 	}
-	creds := readCredentials(c.getenv)
-	out := secretWriter{w: c.stderr, secrets: creds.secrets()}
+	creds, out := c.credentials()
 	name := fs.Name()
-	sess, _, err := newSession(&f, creds)
-	if err != nil {
-		out.printf("%s: %s\n", name, libMsg(err))
+	sess, _, ok := openSession(out, name, &f, creds)
+	if !ok {
 		return exitUsage
 	}
 	defer sess.close(out, name)
