@@ -5,7 +5,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -70,8 +69,9 @@ func (u *userSeeds) Set(v string) error {
 
 func isSpaceOrControl(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
 
-// check reports the problems Set found, and keys or logins shared by two users.
-func (u *userSeeds) check() error {
+// problems returns the problems Set found, and keys or logins shared by two
+// users.
+func (u *userSeeds) problems() []string {
 	errs := append([]string(nil), u.errs...)
 	keyOwner := make(map[string]int)
 	loginOwner := make(map[string]int)
@@ -89,10 +89,7 @@ func (u *userSeeds) check() error {
 		}
 		loginOwner[strings.ToLower(sd.login)] = id
 	}
-	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "; "))
-	}
-	return nil
+	return errs
 }
 
 // ids returns the seeded user IDs in increasing order.
@@ -159,11 +156,7 @@ func (c *cli) runFakeServer(args []string) int {
 	if code, stop := c.parseFlags(fs, args); stop {
 		return code
 	}
-	problems := admins.errs
-	if err := users.check(); err != nil {
-		problems = append([]string{err.Error()}, problems...)
-	}
-	if len(problems) > 0 {
+	if problems := append(users.problems(), admins.errs...); len(problems) > 0 {
 		fmt.Fprintf(stderr, "ecgrid fake-server: %s\n", strings.Join(problems, "; "))
 		return exitUsage
 	}
