@@ -144,20 +144,26 @@ func (restAnswerer) render(res result) rendered {
 }
 
 func (restAnswerer) opError(w http.ResponseWriter, e *opError) {
-	code := codeInternalError
-	switch e.kind {
-	case errBadCred:
-		code = codeInvalidAPIKey
-	case errBadSession, errLogin:
-		code = codeInvalidSession
-	case errDenied:
-		code = codeAccessDenied
-	case errNotFound:
-		code = codeObjectNotFound
-	case errParam:
-		code = codeInvalidParameter
-	}
+	code := restCodeForKind(e.kind)
 	writeEnvelope(w, statusForRESTCode(code), envelope{ErrorCode: code, Message: e.msg})
+}
+
+// restCodeForKind returns the REST error code of a failed operation; the SOAP
+// answer takes its ECGridOSSOAPErrorCode from it (soapCodeForREST).
+func restCodeForKind(k errKind) string {
+	switch k {
+	case errBadCred:
+		return codeInvalidAPIKey
+	case errBadSession, errLogin:
+		return codeInvalidSession
+	case errDenied:
+		return codeAccessDenied
+	case errNotFound:
+		return codeObjectNotFound
+	case errParam:
+		return codeInvalidParameter
+	}
+	return codeInternalError
 }
 
 func (restAnswerer) faultError(w http.ResponseWriter, f *Fault) {

@@ -163,17 +163,7 @@ func (a soapAnswerer) clientFault(w http.ResponseWriter, soapCode, msg string) {
 }
 
 func (a soapAnswerer) opError(w http.ResponseWriter, e *opError) {
-	var code string
-	switch e.kind {
-	case errBadCred, errBadSession, errLogin:
-		code = soapCodeAuthentication
-	case errDenied:
-		code = soapCodeAuthorization
-	case errNotFound:
-		code = soapCodeObjectNotFound
-	case errParam:
-		code = soapCodeInvalidParameter
-	}
+	code := soapCodeForREST(restCodeForKind(e.kind)) // "" for InternalError
 	msg := e.msg
 	if e.kind == errBadCred {
 		msg = "Invalid Session ID"
