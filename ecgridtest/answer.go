@@ -31,6 +31,14 @@ type rendered struct {
 
 func (r rendered) body() string { return r.prefix + r.value + r.suffix }
 
+// addHeader puts the answer's header fields into w's header, as every way of
+// writing a rendered answer does.
+func (r rendered) addHeader(w http.ResponseWriter) {
+	for k, v := range r.header {
+		w.Header()[k] = v
+	}
+}
+
 // answerer renders answers for one transport.
 type answerer interface {
 	render(res result) rendered
@@ -51,9 +59,7 @@ func placeholder(op string) result { return result{op: op, value: newKey()} }
 // writeRendered answers 200 with a rendered success.
 func writeRendered(w http.ResponseWriter, rd rendered) {
 	body := rd.body()
-	for k, v := range rd.header {
-		w.Header()[k] = v
-	}
+	rd.addHeader(w)
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, body)

@@ -71,9 +71,7 @@ func (s *Server) drop(w http.ResponseWriter) {
 // as in writeRendered) announcing the full body length, half the body, and
 // closes the connection.
 func (s *Server) writeTruncated(w http.ResponseWriter, rd rendered) {
-	for k, v := range rd.header {
-		w.Header()[k] = v
-	}
+	rd.addHeader(w)
 	header := w.Header().Clone() // the ResponseWriter is not used after Hijack
 	header.Del("Content-Length")
 	header.Del("Connection")
@@ -101,9 +99,7 @@ func (s *Server) writeTruncated(w http.ResponseWriter, rd rendered) {
 // value replaced by filler when that fits, otherwise n spaces. It streams, so n
 // may be large.
 func writeOversize(w http.ResponseWriter, rd rendered, n int) {
-	for k, v := range rd.header {
-		w.Header()[k] = v
-	}
+	rd.addHeader(w)
 	w.Header().Set("Content-Length", strconv.Itoa(n))
 	w.WriteHeader(http.StatusOK)
 	prefix, suffix, fill := rd.prefix, rd.suffix, rd.fill
