@@ -50,10 +50,13 @@ Exit codes:
   4  a new key was generated and saved in FILE, but REST refused it (stderr says why)
 `
 
+// migrateName is the name of "ecgrid migrate" in its messages.
+const migrateName = "ecgrid migrate"
+
 // runMigrate runs "ecgrid migrate".
 func (c *cli) runMigrate(args []string) int {
 	f := &migrateFlags{}
-	fs := flag.NewFlagSet("ecgrid migrate", flag.ContinueOnError)
+	fs := flag.NewFlagSet(migrateName, flag.ContinueOnError)
 	fs.StringVar(&f.out, "out", "", "the `FILE` to write the key to, required")
 	f.netFlags.add(fs, false)
 	fs.BoolVar(&f.rotate, "rotate", false, "generate a new key even if the user has one (the current key stops working at once)")
@@ -69,7 +72,7 @@ func (c *cli) runMigrate(args []string) int {
 		return code
 	}
 	creds, out := c.credentials()
-	const name = "ecgrid migrate"
+	const name = migrateName
 
 	// Everything is checked before anything is sent.
 	if f.out == "" {
@@ -144,7 +147,7 @@ func (c *cli) runMigrate(args []string) int {
 // migrateReport tells on stderr what the migration did, and returns the
 // exit code.
 func (c *cli) migrateReport(out secretWriter, f *migrateFlags, m ecgrid.Migration, err error, declined, interrupted bool, persistErr error) int {
-	const name = "ecgrid migrate"
+	const name = migrateName
 	user := strconv.Itoa(m.UserID)
 	e := errorAs(err)
 	rotated := m.Rotated || e != nil && e.Outcome == ecgrid.OutcomeApplied
